@@ -1,0 +1,3 @@
+from embedcheck.cli import main
+
+raise SystemExit(main())

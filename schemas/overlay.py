@@ -1,0 +1,75 @@
+"""Overlays: JSON Patch documents (RFC 6902) that turn a raw upstream schema into the
+*effective* schema embedcheck validates with.
+
+An overlay file names the vendored files it applies to and lists ops, each with a `reason`.
+`test` ops pin the upstream shape the overlay was written against, so a changed upstream
+schema makes the overlay fail loudly instead of patching the wrong branch.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+
+from schemas.errors import SchemaError
+from schemas.jsonfile import read_json
+from schemas.manifest import SCHEMA_ROOT
+
+OVERLAY_DIR = SCHEMA_ROOT / "overlays"
+
+# Annotation keywords overlays may add; validators ignore unknown keywords, so these never
+# change what a schema accepts.
+NAME_KEY = "x-embedcheck-name"  # a stable name for a oneOf variant (generated class names)
+OVERLAP_KEY = "x-embedcheck-overlap"  # on a schema holding a oneOf: why overlaps are intended
+
+
+@dataclass(frozen=True)
+class Overlay:
+    path: Path
+    targets: tuple[str, ...]
+    ops: tuple[dict[str, Any], ...]
+
+    def patch(self) -> jsonpatch.JsonPatch:
+        return jsonpatch.JsonPatch(
+            [{k: v for k, v in op.items() if k != "reason"} for op in self.ops]
+        )
+
+
+def parse_overlay(path: Path) -> Overlay:
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
+        raise SchemaError(f"{path}: an overlay needs a 'targets' list and an 'ops' list")
+    ops = data.get("ops")
+    if not isinstance(ops, list):
+        raise SchemaError(f"{path}: an overlay needs an 'ops' list")
+    for index, op in enumerate(ops):
+        if not isinstance(op, dict) or not str(op.get("reason", "")).strip():
+            raise SchemaError(f"{path}: op {index} has no 'reason'")
+    return Overlay(path=path, targets=tuple(data["targets"]), ops=tuple(ops))
+
+
+@cache
+def load_overlays() -> tuple[Overlay, ...]:
+    return tuple(parse_overlay(p) for p in sorted(OVERLAY_DIR.glob("*.json")))
+
+
+def overlays_for(target: str) -> list[Overlay]:
+    return [o for o in load_overlays() if target in o.targets]
+
+
+def apply_overlays(raw: Any, target: str, overlays: list[Overlay] | None = None) -> Any:
+    """The effective schema of the vendored file `target` (a manifest path)."""
+    schema = copy.deepcopy(raw)
+    for overlay in overlays_for(target) if overlays is None else overlays:
+        try:
+            schema = overlay.patch().apply(schema)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+            raise SchemaError(
+                f"{overlay.path.name} no longer fits {target}: {exc} (upstream changed?)"
+            ) from None
+    return schema

@@ -1,0 +1,50 @@
+"""Look schemas up by subject (model id or family), role and version: raw or effective."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from schemas.jsonfile import read_json
+from schemas.manifest import ModelRecord, load_manifest
+from schemas.overlay import apply_overlays
+
+CURRENT = "current"
+
+
+def model(name: str) -> ModelRecord:
+    """A model record by id or slug; UnknownModelError names the known ones."""
+    return load_manifest().model(name)
+
+
+def models() -> tuple[ModelRecord, ...]:
+    return load_manifest().models
+
+
+def subject_id(name: str) -> str:
+    """Model slugs stand for their ids (`bge-m3` -> `@cf/baai/bge-m3`); families stay as named."""
+    for record in load_manifest().models:
+        if name in (record.id, record.slug):
+            return record.id
+    return name
+
+
+@cache
+def _raw(subject: str, role: str, version: str) -> Any:
+    return read_json(load_manifest().file(subject, role, version).absolute)
+
+
+@cache
+def _effective(subject: str, role: str, version: str) -> Any:
+    entry = load_manifest().file(subject, role, version)
+    return apply_overlays(_raw(subject, role, version), entry.path)
+
+
+def raw_schema(subject: str, role: str, version: str = CURRENT) -> Any:
+    """The upstream schema as vendored. Treat the result as read-only: it is shared."""
+    return _raw(subject_id(subject), role, version)
+
+
+def effective_schema(subject: str, role: str, version: str = CURRENT) -> Any:
+    """The raw schema with its overlays applied. Treat the result as read-only: it is shared."""
+    return _effective(subject_id(subject), role, version)
