@@ -15,28 +15,13 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, find, settings
-from hypothesis.errors import NoSuchExample
-from jsonschema import Draft202012Validator
-
 from schemas.errors import UnknownModelError
-from schemas.instances import from_schema, keys_mentioned
 from schemas.manifest import SchemaFile, load_manifest
 from schemas.overlay import NAME_KEY, OVERLAP_KEY
+from schemas.search import common_instance
 from schemas.store import effective_schema, raw_schema, subject_id
-
-SEARCH_EXAMPLES = 400
-_SEARCH = settings(
-    max_examples=SEARCH_EXAMPLES,
-    derandomize=True,  # the same schemas always give the same report
-    database=None,
-    deadline=None,
-    phases=[Phase.generate, Phase.shrink],
-    suppress_health_check=list(HealthCheck),
-)
 
 
 @dataclass(frozen=True)
@@ -131,21 +116,6 @@ def _context(holder: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in holder.items() if k != "oneOf"}
 
 
-@cache
-def _common_instance(pair_json: str) -> tuple[bool, Any]:
-    """Search for an instance valid against both schemas; cached by content, as the English
-    models share one schema."""
-    first, second = json.loads(pair_json)
-    validators = [Draft202012Validator(s) for s in (first, second)]
-    keys = sorted(keys_mentioned([first, second]))
-    candidates = from_schema(first, keys) | from_schema(second, keys)
-    try:
-        found = find(candidates, lambda x: all(v.is_valid(x) for v in validators), settings=_SEARCH)
-    except NoSuchExample:
-        return False, None
-    return True, found
-
-
 def overlaps_in(schema: Any) -> Iterator[tuple[str, str, str, Any, bool]]:
     """(pointer, first label, second label, instance, acknowledged) for each overlapping pair."""
     for pointer, holder in oneof_holders(schema):
@@ -157,8 +127,7 @@ def overlaps_in(schema: Any) -> Iterator[tuple[str, str, str, Any, bool]]:
                 continue
             if provably_disjoint({**context, **a}, {**context, **b}):
                 continue
-            merged = [{**context, **a}, {**context, **b}]
-            hit, instance = _common_instance(json.dumps(merged, sort_keys=True))
+            hit, instance = common_instance([{**context, **a}, {**context, **b}])
             if hit:
                 yield pointer, variant_label(i, a), variant_label(j, b), instance, acknowledged
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from schemas.errors import SchemaError, UnknownModelError
-from schemas.jsonfile import read_json
+from schemas.jsonfile import dump_json, read_json
 
 SCHEMA_ROOT = Path(__file__).resolve().parent
 MANIFEST_PATH = SCHEMA_ROOT / "manifest.json"
+MANIFEST_FORMAT = 1
 
 # Where a file came from: published upstream (byte-for-byte), derived from such a file by a
 # documented rule, or written by us from documented wire facts.
@@ -103,3 +105,21 @@ def hash_mismatches(manifest: Manifest) -> list[str]:
         elif (actual := sha256_of(entry.absolute)) != entry.sha256:
             problems.append(f"{entry.path}: sha256 {actual} != manifest {entry.sha256}")
     return problems
+
+
+def replace_files(manifest: Manifest, entries: Iterable[SchemaFile]) -> Manifest:
+    """The manifest with `entries` in place of the entries at the same paths; new paths added."""
+    updates = {entry.path: entry for entry in entries}
+    kept = tuple(updates.pop(entry.path, entry) for entry in manifest.files)
+    return replace(manifest, files=kept + tuple(updates.values()))
+
+
+def write_manifest(manifest: Manifest, path: Path) -> None:
+    """Write `manifest` exactly as `schemas.seed_import` does: a rewrite of an unchanged
+    manifest leaves the file byte-identical."""
+    document = {
+        "format": MANIFEST_FORMAT,
+        "models": [asdict(m) for m in manifest.models],
+        "files": [asdict(e) for e in sorted(manifest.files, key=lambda e: e.path)],
+    }
+    path.write_text(dump_json(document), encoding="utf-8")

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from schemas.jsonfile import dump_json
-from schemas.manifest import MANIFEST_PATH, SCHEMA_ROOT, ModelRecord, SchemaFile, sha256_of
+from schemas.manifest import (
+    MANIFEST_PATH,
+    SCHEMA_ROOT,
+    Manifest,
+    ModelRecord,
+    SchemaFile,
+    sha256_of,
+    write_manifest,
+)
 from schemas.split import split_input, split_output
 
 DEFAULT_SEED_DIR = SCHEMA_ROOT.parent.parent / "shared" / "seeds"
@@ -302,18 +310,10 @@ def write_all(planned: list[Planned]) -> list[SchemaFile]:
     return entries
 
 
-def manifest_document(entries: list[SchemaFile]) -> dict[str, Any]:
-    return {
-        "format": 1,
-        "models": [asdict(m) for m in MODELS],
-        "files": [asdict(e) for e in sorted(entries, key=lambda e: e.path)],
-    }
-
-
 def main(argv: list[str]) -> int:
     seed_dir = Path(argv[0]) if argv else DEFAULT_SEED_DIR
     entries = write_all(plan_workers_ai(seed_dir) + plan_authored())
-    MANIFEST_PATH.write_text(dump_json(manifest_document(entries)), encoding="utf-8")
+    write_manifest(Manifest(models=MODELS, files=tuple(entries)), MANIFEST_PATH)
     print(f"wrote {len(entries)} files and {MANIFEST_PATH.name}")
     return 0
 

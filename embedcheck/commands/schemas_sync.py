@@ -1,0 +1,123 @@
+"""`embedcheck schemas sync`: fetch the current upstream schemas, write them with their new
+provenance, and print the classified diff against the vendored copies."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from embedcheck.errors import UsageError
+from schemas.manifest import SCHEMA_ROOT
+from schemas.sync import models_to_sync, plan_sync, report_lines, write_sync
+from schemas.sync_http import mask
+from schemas.sync_sources import (
+    API_BASE_URL,
+    DOCS_BASE_URL,
+    DocsSite,
+    ModelSchemaApi,
+    Source,
+    fetch_all,
+)
+
+GROUP = "schemas"
+NAME = "sync"
+HELP = (
+    "fetch the current upstream schemas (docs site, or the model-schema API with --source api), "
+    "write them with new provenance and print the classified diff; exit 1 if an overlay no "
+    "longer fits, 2 if a fetch fails (then nothing is written)"
+)
+ACCOUNT_ENV = "CLOUDFLARE_ACCOUNT_ID"
+TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        choices=("docs", "api"),
+        default="docs",
+        help="docs: the docs site's split files, no credentials (default); api: the "
+        "model-schema API, full input/output schemas, needs an account id and a token",
+    )
+    parser.add_argument(
+        "--model",
+        action="append",
+        metavar="MODEL",
+        help="a Workers AI model id or slug; repeatable (default: all Workers AI models)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="fetch, diff and print; write nothing"
+    )
+    parser.add_argument(
+        "--schemas-dir",
+        type=Path,
+        default=SCHEMA_ROOT,
+        metavar="DIR",
+        help="the schemas tree to compare with and write to (default: the installed one)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, metavar="S", help="seconds per request (30)"
+    )
+    parser.add_argument(
+        "--docs-base-url",
+        default=DOCS_BASE_URL,
+        metavar="URL",
+        help=f"where the docs site serves <slug>/<role>.json (default: {DOCS_BASE_URL})",
+    )
+    parser.add_argument(
+        "--api-base-url",
+        default=API_BASE_URL,
+        metavar="URL",
+        help=f"the Cloudflare v4 API root (default: {API_BASE_URL})",
+    )
+    parser.add_argument(
+        "--account-id", metavar="ID", help=f"Cloudflare account id (default: ${ACCOUNT_ENV})"
+    )
+    parser.add_argument(
+        "--api-token",
+        metavar="TOKEN",
+        help=f"API token (default: ${TOKEN_ENV}; prefer the variable: flags show in `ps`)",
+    )
+
+
+def _http_url(value: str, flag: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise UsageError(f"{flag} must be an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def _source(args: argparse.Namespace) -> Source:
+    docs_base = _http_url(args.docs_base_url, "--docs-base-url")
+    if args.source == "docs":
+        return DocsSite(docs_base)
+    account = (args.account_id or os.environ.get(ACCOUNT_ENV, "")).strip()
+    token = (args.api_token or os.environ.get(TOKEN_ENV, "")).strip()
+    missing = [
+        f"{flag} or ${env}"
+        for flag, env, value in (
+            ("--account-id", ACCOUNT_ENV, account),
+            ("--api-token", TOKEN_ENV, token),
+        )
+        if not value
+    ]
+    if missing:
+        raise UsageError(f"--source api needs {' and '.join(missing)}")
+    return ModelSchemaApi(account, token, _http_url(args.api_base_url, "--api-base-url"), docs_base)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    root: Path = args.schemas_dir
+    source = _source(args)
+    models = models_to_sync(root, args.model or [])
+    fetched = fetch_all(source, models, args.timeout)
+    today = datetime.now(UTC).date().isoformat()
+    plan = plan_sync(root, fetched, today=today, source_label=source.label)
+    if not args.dry_run:
+        write_sync(plan)
+    for line in report_lines(plan, dry_run=args.dry_run):
+        # a server could echo the token inside a schema; it never reaches the terminal
+        print(mask(line, source.secret))
+    return 1 if plan.overlay_problems else 0
