@@ -1,0 +1,203 @@
+"""The check registry: small named functions that judge one outcome and raise one typed failure.
+
+A check takes the context (target, model, tolerances) and the outcome of one case (the payloads
+sent and the exchanges they got). It returns True when it judged something and it held, False
+when nothing in the outcome was its business, or raises `CheckFailed` carrying what was expected
+and what came. Reports are rendered from that data, never parsed back from messages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.profiles import ModelSpec, Target
+from conformance.strategies import Payload, canonical
+from conformance.transport import Exchange
+
+
+class CheckFailed(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: Any = None,
+        actual: Any = None,
+        exchange: Exchange | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+        self.actual = actual
+        self.exchange = exchange
+
+
+@dataclass(frozen=True)
+class Case:
+    """What one example sends: a scenario name and its payloads, in order."""
+
+    scenario: str
+    payloads: tuple[Payload, ...]
+
+    def key(self) -> str:
+        return canonical([self.scenario, [[p.body, p.auth, p.queue] for p in self.payloads]])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    exchanges: tuple[Exchange, ...]  # exchanges[i] answers case.payloads[i]
+    polls: tuple[Exchange, ...] = ()  # async scenario: the polls after the submission
+    waited: float = 0.0  # async scenario: seconds spent polling
+
+    def pairs(self) -> Iterator[tuple[Payload, Exchange]]:
+        """Each payload with its exchange, for exchanges that got a complete reply."""
+        for payload, exchange in zip(self.case.payloads, self.exchanges, strict=False):
+            if exchange.answered:
+                yield payload, exchange
+
+    @property
+    def all_exchanges(self) -> tuple[Exchange, ...]:
+        return self.exchanges + self.polls
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    batch_cosine: float = 0.999  # a text alone vs inside a batch
+    determinism_cosine: float = 0.99999  # the same request twice
+    same_cosine: float = 0.99999  # at or above this, two vectors count as the same vector
+    async_timeout: float = 60.0  # seconds a queued batch may take
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    target: Target
+    model: ModelSpec
+    tolerances: Tolerances = field(default_factory=Tolerances)
+
+    @property
+    def profile(self) -> str:
+        return self.target.profile
+
+    def output(self, exchange: Exchange) -> Any:
+        """The model output of a reply (the envelope's `result` on Workers AI), or None."""
+        parsed = exchange.json
+        return self.target.output(parsed.value) if parsed.ok else None
+
+
+CheckFn = Callable[[CheckContext, Outcome], bool]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    summary: str
+    fn: CheckFn
+    scenarios: frozenset[str] | None  # None: every scenario
+    profiles: frozenset[str] | None  # None: every profile
+
+    def applies(self, profile: str, scenario: str) -> bool:
+        return (self.profiles is None or profile in self.profiles) and (
+            self.scenarios is None or scenario in self.scenarios
+        )
+
+
+REGISTRY: dict[str, Check] = {}
+
+# Scenarios whose valid payloads get a model output back, and those carrying vectors.
+ACCEPTING = ("embed", "contexts", "async", "determinism", "batch", "pooling", "openai-embed")
+VECTORS = ("embed", "contexts", "determinism", "batch", "pooling", "openai-embed")
+REJECTING = ("reject", "openai-reject")
+
+
+def check(
+    name: str,
+    summary: str,
+    *,
+    scenarios: tuple[str, ...] | None = None,
+    profiles: tuple[str, ...] | None = None,
+) -> Callable[[CheckFn], CheckFn]:
+    def register(fn: CheckFn) -> CheckFn:
+        if name in REGISTRY:
+            raise ValueError(f"check {name!r} registered twice")
+        REGISTRY[name] = Check(
+            name,
+            summary,
+            fn,
+            frozenset(scenarios) if scenarios is not None else None,
+            frozenset(profiles) if profiles is not None else None,
+        )
+        return fn
+
+    return register
+
+
+# --- helpers shared by checks ------------------------------------------------------------------
+
+
+def is_success(exchange: Exchange) -> bool:
+    return exchange.status is not None and 200 <= exchange.status < 300
+
+
+def is_client_error(exchange: Exchange) -> bool:
+    return exchange.status is not None and 400 <= exchange.status < 500
+
+
+def excerpt(exchange: Exchange, limit: int = 300) -> str:
+    text = exchange.body[:limit].decode("utf-8", "replace")
+    return text + ("..." if len(exchange.body) > limit else "")
+
+
+def successes(ctx: CheckContext, outcome: Outcome) -> Iterator[tuple[Payload, Exchange, Any]]:
+    """Valid payloads that got a 2xx JSON reply, with the model output of that reply."""
+    for payload, exchange in outcome.pairs():
+        if payload.valid and not payload.auth and is_success(exchange) and exchange.json.ok:
+            yield payload, exchange, ctx.output(exchange)
+
+
+# Most checks judge items one at a time; these adapters do the looping and the bookkeeping of
+# "judged anything?". The per-item function returns False when the item is not its business.
+
+ExchangeJudge = Callable[[CheckContext, Exchange], bool]
+PairJudge = Callable[[CheckContext, Payload, Exchange], bool]
+SuccessJudge = Callable[[CheckContext, Payload, Exchange, Any], bool]
+
+
+def _like(run: CheckFn, judge: Callable[..., bool]) -> CheckFn:
+    """`run` under the judge's name and module (the registry orders checks by module)."""
+    run.__module__, run.__name__, run.__doc__ = judge.__module__, judge.__name__, judge.__doc__
+    return run
+
+
+def each_exchange(judge: ExchangeJudge) -> CheckFn:
+    """Judge every complete reply of the outcome, polls included."""
+
+    def run(ctx: CheckContext, outcome: Outcome) -> bool:
+        return any([judge(ctx, e) for e in outcome.all_exchanges if e.answered])
+
+    return _like(run, judge)
+
+
+def each_pair(judge: PairJudge) -> CheckFn:
+    """Judge every payload with its complete reply."""
+
+    def run(ctx: CheckContext, outcome: Outcome) -> bool:
+        return any([judge(ctx, p, e) for p, e in outcome.pairs()])
+
+    return _like(run, judge)
+
+
+def each_success(judge: SuccessJudge) -> CheckFn:
+    """Judge every valid payload that got a 2xx JSON reply, with the model output in it."""
+
+    def run(ctx: CheckContext, outcome: Outcome) -> bool:
+        return any([judge(ctx, p, e, o) for p, e, o in successes(ctx, outcome)])
+
+    return _like(run, judge)
+
+
+def short(value: Any, limit: int = 200) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,203 @@
+"""The `embedcheck run` job: pick the target (or start the bundled mock), run, report.
+
+With no target URL the bundled mock is started on a real socket, with a fresh random token (or
+the one given), and every profile it serves is checked. Findings go to `report.json`,
+`junit.xml`, `report.html` and `run.log` in the report directory; the terminal gets a progress
+bar and the scorecard. Every string that leaves the process passes through one `Redactor`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from hypothesis.configuration import set_hypothesis_home_dir
+from rich.console import Console
+
+from conformance import checks as checks_module
+from conformance import report_html, report_json, report_junit, terminal
+from conformance.checks import Check
+from conformance.errors import ConfigError
+from conformance.mock import FAULTS, MockConfig, serve
+from conformance.profiles import PROFILES, ModelSpec, Target, mock_target, model_spec
+from conformance.redact import RedactingFilter, Redactor
+from conformance.results import RunResult
+from conformance.runner import RunOptions, run
+from schemas import models as known_models
+
+log = logging.getLogger("embedcheck")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    profile: str | None = None
+    base_url: str | None = None
+    url: str | None = None
+    account_id: str | None = None
+    token: str | None = None
+    models: tuple[str, ...] = ()
+    dims: int | None = None
+    options: RunOptions = field(default_factory=RunOptions)
+    report_dir: Path | None = Path("embedcheck-report")
+    mock_faults: tuple[str, ...] = ()
+    progress: bool = True
+
+    @property
+    def uses_mock(self) -> bool:
+        return self.base_url is None and self.url is None
+
+
+def _checked_url(url: str, option: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{option} must be an http(s) URL with a host, got {url!r}")
+    return url
+
+
+def selected_checks(config: RunConfig) -> list[Check]:
+    try:
+        return checks_module.select(
+            list(config.options.checks), list(config.options.exclude_checks)
+        )
+    except KeyError as exc:
+        known = ", ".join(c.name for c in checks_module.ALL)
+        raise ConfigError(f"unknown check(s): {exc.args[0]} (known: {known})") from None
+
+
+def _model_specs(config: RunConfig, profile: str) -> tuple[ModelSpec, ...]:
+    names = config.models or tuple(m.id for m in known_models() if m.provider == "workers-ai")
+    if profile == "openai":
+        return tuple(model_spec(n, dims=config.dims, known_only=False) for n in names)
+    return tuple(model_spec(n) for n in names)
+
+
+def real_target(config: RunConfig) -> Target:
+    """The one target named on the command line; ConfigError for what is missing."""
+    profile = config.profile or ("worker" if config.url else None)
+    if profile is None:
+        raise ConfigError(f"--base-url needs --profile ({' or '.join(PROFILES[:2])})")
+    if profile == "worker":
+        if not config.url:
+            raise ConfigError("--profile worker needs --url (the Worker's URL)")
+        return Target(
+            profile, _checked_url(config.url, "--url"), _model_specs(config, profile), config.token
+        )
+    if config.url or not config.base_url:
+        raise ConfigError(f"--profile {profile} takes --base-url, not --url")
+    base = _checked_url(config.base_url, "--base-url")
+    if profile == "workers-ai":
+        if not config.account_id:
+            raise ConfigError("--profile workers-ai needs --account-id (or CLOUDFLARE_ACCOUNT_ID)")
+        return Target(profile, base, _model_specs(config, profile), config.token, config.account_id)
+    if not config.models:
+        raise ConfigError("--profile openai needs at least one --model")
+    return Target(profile, base, _model_specs(config, profile), config.token)
+
+
+@contextlib.contextmanager
+def targets_for(config: RunConfig) -> Iterator[tuple[list[Target], str]]:
+    """The targets to check and a line saying what they are; the mock runs while in use."""
+    if not config.uses_mock:
+        if config.mock_faults:
+            raise ConfigError("--mock-fault only applies to the bundled mock (no --base-url/--url)")
+        target = real_target(config)
+        yield [target], f"{target.profile} at {target.base_url}"
+        return
+    unknown = sorted(set(config.mock_faults) - FAULTS.keys())
+    if unknown:
+        raise ConfigError(
+            f"unknown mock fault(s): {', '.join(unknown)} (known: {', '.join(FAULTS)})"
+        )
+    profiles = [config.profile] if config.profile else list(PROFILES)
+    token = config.token or secrets.token_urlsafe(18)
+    with serve(MockConfig(api_token=token, faults=frozenset(config.mock_faults))) as mock:
+        targets = [mock_target(p, mock.base_url, _model_specs(config, p), token) for p in profiles]
+        faults = f" with fault(s) {', '.join(config.mock_faults)}" if config.mock_faults else ""
+        yield targets, f"the bundled mock at {mock.base_url}{faults}"
+
+
+@contextlib.contextmanager
+def run_log(path: Path | None, redactor: Redactor) -> Iterator[None]:
+    """Log lines of the run to `path` (if any), each masked before any handler sees it."""
+    if path is None:
+        yield
+        return
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.addFilter(RedactingFilter(redactor))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    previous = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(previous)
+        handler.close()
+
+
+@contextlib.contextmanager
+def hypothesis_home(directory: Path | None) -> Iterator[None]:
+    """Hypothesis keeps its caches under the report directory, not in the user's cwd."""
+    if directory is None:
+        yield
+        return
+    set_hypothesis_home_dir(directory / "hypothesis")
+    try:
+        yield
+    finally:
+        set_hypothesis_home_dir(None)  # back to the default (env or ./.hypothesis)
+
+
+def write_reports(data: dict[str, Any], directory: Path) -> list[Path]:
+    return [
+        report_json.write(data, directory),
+        report_junit.write(data, directory),
+        report_html.write(data, directory),
+    ]
+
+
+def run_suite(
+    config: RunConfig, tracker: terminal.Tracker | None = None
+) -> tuple[RunResult, dict[str, Any]]:
+    """Run the suite as configured; the result and its redacted report data (also written to
+    the report directory, when there is one)."""
+    checks = selected_checks(config)
+    directory = config.report_dir
+    if directory is not None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the report directory {directory}: {exc}") from None
+    tracker = tracker or terminal.Tracker(None)
+    with targets_for(config) as (targets, description):
+        redactor = Redactor([config.token, *(t.token for t in targets)])
+        with run_log(directory / "run.log" if directory else None, redactor):
+            log.info("checking %s", redactor.text(description))
+            result = run(
+                targets, checks, config.options, on_plan=tracker.start, on_unit=tracker.advance
+            )
+            log.info("done in %.1f s; exit status %d", result.duration, result.exit_code)
+    data = result.to_data(redactor)
+    data["description"] = redactor.text(description)
+    if directory is not None:
+        data["reports"] = [str(p) for p in write_reports(data, directory)]
+    return result, data
+
+
+def execute(config: RunConfig, console: Console | None = None) -> int:
+    """Run with a progress bar and print the scorecard; the exit status (0 passed, 1 failed)."""
+    console = console or Console()
+    with (
+        hypothesis_home(config.report_dir),
+        terminal.progress(console, enabled=config.progress) as tracker,
+    ):
+        result, data = run_suite(config, tracker)
+    terminal.summary(console, data)
+    return result.exit_code

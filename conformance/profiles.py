@@ -1,0 +1,106 @@
+"""How to talk to each kind of endpoint: URLs, credentials, and where the model output sits.
+
+- `workers-ai`: Cloudflare REST, `{base}/accounts/{id}/ai/run/{model}`, bearer token, replies
+  wrapped in the v4 envelope (`result`).
+- `openai`: `{base}/embeddings`, bearer key, the reply is the output.
+- `worker`: a user's own Worker (or any server) taking the model's raw input JSON at `--url`
+  (`{model}` in the URL is replaced by the model id) and answering the raw output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.transport import Request
+from schemas import ModelRecord
+from schemas import model as model_record
+from schemas.errors import UnknownModelError
+
+PROFILES = ("workers-ai", "openai", "worker")
+WRONG_TOKEN = "embedcheck-wrong-token"  # sent by the auth check; never a real credential
+SECRET_ENV = {"workers-ai": "CLOUDFLARE_API_TOKEN", "openai": "OPENAI_API_KEY"}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str  # as sent on the wire
+    record: ModelRecord | None  # the vendored model record, when the model is one we know
+    dims: int | None  # from --dims or the record
+
+    @property
+    def label(self) -> str:
+        return self.record.slug if self.record else self.name
+
+
+def model_spec(name: str, *, dims: int | None = None, known_only: bool = True) -> ModelSpec:
+    """A model by id or slug; an unknown name is a usage error unless `known_only` is off."""
+    try:
+        record: ModelRecord | None = model_record(name)
+    except UnknownModelError:
+        if known_only:
+            raise
+        record = _gateway_record(name)
+    wire = record.id if record and known_only else name
+    return ModelSpec(wire, record, dims if dims is not None else (record.dims if record else None))
+
+
+def _gateway_record(name: str) -> ModelRecord | None:
+    """OpenAI-style gateways name Workers AI models without `@cf/` (`baai/bge-m3`)."""
+    try:
+        return model_record(f"@cf/{name}")
+    except UnknownModelError:
+        return None
+
+
+@dataclass(frozen=True)
+class Target:
+    profile: str
+    base_url: str  # workers-ai: up to /client/v4; openai: up to /v1; worker: the URL
+    models: tuple[ModelSpec, ...]
+    token: str | None = None
+    account_id: str | None = None
+
+    def url(self, model: ModelSpec, *, queue: bool = False) -> str:
+        base = self.base_url.rstrip("/")
+        if self.profile == "workers-ai":
+            url = f"{base}/accounts/{self.account_id}/ai/run/{model.name}"
+            return url + "?queueRequest=true" if queue else url
+        if self.profile == "openai":
+            return f"{base}/embeddings"
+        return self.base_url.replace("{model}", model.name)
+
+    def request(
+        self, model: ModelSpec, body: Any, *, queue: bool = False, auth: str = "", label: str = ""
+    ) -> Request:
+        """A POST of `body`; `auth` '' sends the target's token, 'none' none, 'wrong' a bad one."""
+        token = {"": self.token, "none": None, "wrong": WRONG_TOKEN}[auth]
+        headers: list[tuple[str, str]] = [("accept", "application/json")]
+        if token is not None:
+            headers.append(("authorization", f"Bearer {token}"))
+        return Request("POST", self.url(model, queue=queue), tuple(headers), body, label)
+
+    def output(self, body: Any) -> Any:
+        """The model output inside a successful reply body (None when there is none)."""
+        if self.profile == "workers-ai":
+            return body.get("result") if isinstance(body, dict) else None
+        return body
+
+    @property
+    def secret_env(self) -> str:
+        return SECRET_ENV.get(self.profile, "EMBEDCHECK_TOKEN")
+
+
+MOCK_ACCOUNT = "embedcheck-mock"
+
+
+def mock_target(
+    profile: str, base_url: str, models: tuple[ModelSpec, ...], token: str | None
+) -> Target:
+    """Where the bundled mock serves `profile`, relative to its base URL."""
+    base = base_url.rstrip("/")
+    if profile == "workers-ai":
+        return Target(profile, f"{base}/client/v4", models, token, MOCK_ACCOUNT)
+    if profile == "openai":
+        return Target(profile, f"{base}/v1", models, token)
+    return Target(profile, f"{base}/run/{{model}}", models, token)

@@ -1,0 +1,248 @@
+"""Scenarios: what one example sends, for which profiles and models, drawn how.
+
+Each scenario turns payload strategies into `Case`s (one or more requests judged together) and
+lists boundary cases that are sent on every run, whatever Hypothesis draws. `weight` is the
+share of `--max-examples` a scenario gets: relations cost several requests per example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance import strategies as S
+from conformance.checks import Case
+from conformance.profiles import ModelSpec, Target
+from conformance.strategies import Payload
+
+MODEL_PROFILES = frozenset({"workers-ai", "worker"})
+ALL_PROFILES = frozenset({"workers-ai", "worker", "openai"})
+
+CaseStrategy = Callable[[Target, ModelSpec], st.SearchStrategy[Case]]
+Boundaries = Callable[[Target, ModelSpec], list[Case]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    summary: str
+    profiles: frozenset[str]
+    weight: float
+    strategy: CaseStrategy | None  # None: boundary cases only
+    boundaries: Boundaries
+    needs: Callable[[Target, ModelSpec], bool] = lambda target, model: True
+    shrink_cap: int | None = None  # fewer shrinking examples when each one is slow
+
+    def applies(self, target: Target, model: ModelSpec) -> bool:
+        return target.profile in self.profiles and self.needs(target, model)
+
+
+def _limits(model: ModelSpec) -> S.InputLimits:
+    assert model.record is not None, "model profiles run known models only"
+    return S.input_limits(model.record.id)
+
+
+def _single(name: str) -> Callable[[Payload], Case]:
+    return lambda payload: Case(name, (payload,))
+
+
+def text_payload(
+    target: Target, model: ModelSpec, text: str | list[str], pooling: str = ""
+) -> Payload:
+    """A plain valid embedding request for `text` in the target's dialect."""
+    if target.profile == "openai":
+        kind = "texts" if isinstance(text, list) else "text"
+        return S.openai_payload(model.name, text, kind, "float")
+    return S.embed_payload(_limits(model), text, pooling)
+
+
+def _texts(target: Target) -> st.SearchStrategy[str | list[str]]:
+    one = S.texts(1)
+    return one | st.lists(one, min_size=1, max_size=4)
+
+
+# --- the model input variants ---------------------------------------------------------------
+
+
+def _one_request(
+    name: str,
+    summary: str,
+    profiles: frozenset[str],
+    weight: float,
+    payloads: Callable[[S.InputLimits], st.SearchStrategy[Payload]],
+    boundaries: Callable[[S.InputLimits], list[Payload]],
+    **options: Any,
+) -> Scenario:
+    """A scenario whose cases are one payload each, drawn per model from its input limits."""
+    return Scenario(
+        name,
+        summary,
+        profiles,
+        weight,
+        lambda t, m: payloads(_limits(m)).map(_single(name)),
+        lambda t, m: [Case(name, (p,)) for p in boundaries(_limits(m))],
+        **options,
+    )
+
+
+EMBED = _one_request(
+    "embed",
+    "EmbedInput (Text, TextBatch) with every optional field",
+    MODEL_PROFILES,
+    1.0,
+    S.embed_payloads,
+    S.embed_boundaries,
+)
+CONTEXTS = _one_request(
+    "contexts",
+    "QueryContextsInput, with a query (scores) and without (context vectors)",
+    MODEL_PROFILES,
+    0.5,
+    S.contexts_payloads,
+    S.contexts_boundaries,
+    needs=lambda t, m: _limits(m).query_min is not None,
+)
+REJECT = _one_request(
+    "reject",
+    "one schema violation per payload: each must get a 4xx",
+    MODEL_PROFILES,
+    1.0,
+    S.invalid_payloads,
+    S.invalid_boundaries,
+)
+ASYNC = _one_request(
+    "async",
+    "BatchInput through the queue: submit, poll until done, map ids",
+    frozenset({"workers-ai"}),
+    0.1,
+    S.batch_payloads,
+    S.batch_boundaries,
+    needs=lambda t, m: _limits(m).batch,
+    shrink_cap=3,  # a failing job may cost the whole --async-timeout per example
+)
+
+# --- relations between requests -------------------------------------------------------------
+
+
+def _twice(target: Target, model: ModelSpec, text: str | list[str]) -> Case:
+    payload = text_payload(target, model, text)
+    return Case("determinism", (payload, payload))
+
+
+DETERMINISM = Scenario(
+    "determinism",
+    "the same request twice",
+    ALL_PROFILES,
+    0.2,
+    lambda t, m: _texts(t).map(lambda x: _twice(t, m, x)),
+    lambda t, m: [_twice(t, m, list(S.CORPUS[:3]))],
+)
+
+
+def _batch_case(target: Target, model: ModelSpec, sentences: list[str]) -> Case:
+    batch = text_payload(target, model, sentences)
+    singles = tuple(text_payload(target, model, s) for s in sentences)
+    return Case("batch", (batch, *singles))
+
+
+BATCH = Scenario(
+    "batch",
+    "distinct sentences in one batch, then each alone",
+    ALL_PROFILES,
+    0.2,
+    lambda t, m: st.lists(st.sampled_from(S.CORPUS), min_size=2, max_size=6, unique=True).map(
+        lambda xs: _batch_case(t, m, xs)
+    ),
+    lambda t, m: [_batch_case(t, m, list(S.CORPUS[:4]))],
+)
+
+
+def _pooling_case(target: Target, model: ModelSpec, sentences: list[str]) -> Case:
+    return Case(
+        "pooling",
+        (
+            text_payload(target, model, sentences, "cls"),
+            text_payload(target, model, sentences, "mean"),
+        ),
+    )
+
+
+POOLING = Scenario(
+    "pooling",
+    "the same sentences with cls, then mean pooling",
+    MODEL_PROFILES,
+    0.2,
+    lambda t, m: st.lists(st.sampled_from(S.CORPUS), min_size=1, max_size=3, unique=True).map(
+        lambda xs: _pooling_case(t, m, xs)
+    ),
+    lambda t, m: [_pooling_case(t, m, [S.CORPUS[0]])],
+    needs=lambda t, m: {"cls", "mean"} <= set(_limits(m).pooling),
+)
+
+
+def _auth_cases(target: Target, model: ModelSpec) -> list[Case]:
+    base = text_payload(target, model, S.CORPUS[0])
+    return [
+        Case(
+            "auth",
+            (
+                replace(base, auth="none"),
+                replace(base, auth="wrong"),
+            ),
+        )
+    ]
+
+
+AUTH = Scenario(
+    "auth",
+    "no token, then a wrong token",
+    ALL_PROFILES,
+    0.0,
+    None,
+    _auth_cases,
+    needs=lambda t, m: t.token is not None,
+)
+
+# --- OpenAI ---------------------------------------------------------------------------------
+
+
+def _openai_case(payload: Payload) -> Case:
+    """A base64 request travels with its float twin, so the decoded values can be compared."""
+    if payload.body.get("encoding_format") != "base64":
+        return Case("openai-embed", (payload,))
+    twin = replace(payload, body={**payload.body, "encoding_format": "float"})
+    return Case("openai-embed", (payload, twin))
+
+
+OPENAI_EMBED = Scenario(
+    "openai-embed",
+    "strings, string lists, token ids and token-id lists, float and base64",
+    frozenset({"openai"}),
+    1.0,
+    lambda t, m: S.openai_payloads(m.name).map(_openai_case),
+    lambda t, m: [_openai_case(p) for p in S.openai_boundaries(m.name)],
+)
+OPENAI_REJECT = Scenario(
+    "openai-reject",
+    "one request-schema violation per payload: each must get a 4xx",
+    frozenset({"openai"}),
+    1.0,
+    lambda t, m: S.openai_invalid_payloads(m.name).map(_single("openai-reject")),
+    lambda t, m: [Case("openai-reject", (p,)) for p in S.openai_invalid_boundaries(m.name)],
+)
+
+SCENARIOS: tuple[Scenario, ...] = (
+    EMBED,
+    CONTEXTS,
+    REJECT,
+    DETERMINISM,
+    BATCH,
+    POOLING,
+    ASYNC,
+    AUTH,
+    OPENAI_EMBED,
+    OPENAI_REJECT,
+)

@@ -1,0 +1,265 @@
+"""One HTTP exchange at a time, safe against a hostile server.
+
+Every call returns an `Exchange`: a response or a named transport failure, never an exception.
+Bodies are read as a stream and cut at `max_body` bytes; the whole exchange has a deadline, so a
+server that trickles bytes cannot hold a worker; redirects are never followed (the token would go
+with them); 429 and 503 are retried, honouring `Retry-After`, then marked inconclusive.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+import httpx
+import orjson
+
+from conformance.ratelimit import RateLimiter
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_BODY = 8 * 1024 * 1024  # 100 texts x 1024 dims as JSON is about 2 MB
+RETRY_STATUSES = frozenset({429, 503})
+NO_BODY: Any = object()
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: Any = NO_BODY  # a JSON value
+    label: str = ""  # what this request is for, e.g. "batch" or "single #2"
+
+    def content(self) -> bytes | None:
+        if self.body is NO_BODY:
+            return None
+        text = json.dumps(self.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text.encode("utf-8")
+
+    def header(self, name: str) -> str | None:
+        return _header(self.headers, name)
+
+
+@dataclass(frozen=True)
+class ParsedJson:
+    ok: bool
+    value: Any = None
+    problem: str = ""
+    nonstandard: tuple[str, ...] = ()  # NaN / Infinity tokens, which JSON does not have
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What happened to one request: a status with headers and body, or `error` in words."""
+
+    request: Request
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    error: str = ""
+    error_kind: str = ""  # timeout | reset | disconnected | too-large | connect | protocol
+    elapsed: float = 0.0
+    attempts: int = 1
+    inconclusive: bool = False  # 429/503 after every retry
+    skipped: bool = False  # never sent: the target had stopped answering
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None and not self.error and not self.skipped
+
+    def header(self, name: str) -> str | None:
+        return _header(self.headers, name)
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+    @cached_property
+    def json(self) -> ParsedJson:
+        return parse_json(self.body)
+
+
+def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def parse_json(body: bytes) -> ParsedJson:
+    """Parse leniently enough to see NaN/Infinity, and record them: they are not JSON."""
+    try:
+        return ParsedJson(True, value=orjson.loads(body))  # fast path: strict JSON
+    except orjson.JSONDecodeError:
+        pass  # NaN, huge integers, lone surrogates: the standard parser tells which
+    seen: list[str] = []
+
+    def constant(token: str) -> float:
+        seen.append(token)
+        return float(token.replace("Infinity", "inf"))
+
+    try:
+        value = json.loads(body.decode("utf-8"), parse_constant=constant)
+    except UnicodeDecodeError as exc:
+        return ParsedJson(False, problem=f"body is not UTF-8 ({exc.reason} at byte {exc.start})")
+    except json.JSONDecodeError as exc:
+        return ParsedJson(False, problem=f"body is not JSON: {exc.msg} at char {exc.pos}")
+    except RecursionError:
+        return ParsedJson(False, problem="body is JSON nested too deeply to parse")
+    return ParsedJson(True, value=value, nonstandard=tuple(sorted(set(seen))))
+
+
+def retry_wait(exchange: Exchange, attempt: int, cap: float) -> float:
+    """Seconds before the next try: `Retry-After` (seconds or HTTP date), else 0.5 s x 2^n."""
+    value = exchange.header("retry-after")
+    wait = 0.5 * 2**attempt
+    if value:
+        try:
+            wait = float(value)
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+                wait = (when - datetime.now(UTC)).total_seconds()
+            except (TypeError, ValueError):
+                pass
+    if not math.isfinite(wait):
+        wait = cap
+    return float(min(max(wait, 0.0), cap))
+
+
+class HttpClient:
+    """A pooled httpx client; thread-safe, so worker threads share it."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_body: int = DEFAULT_MAX_BODY,
+        retries: int = 2,
+        max_retry_wait: float = 10.0,
+        rate_limiter: RateLimiter | None = None,
+        pool_size: int = 8,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.max_body = max_body
+        self.retries = retries
+        self.max_retry_wait = max_retry_wait
+        self._limiter = rate_limiter
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
+            transport=transport,
+            trust_env=False,  # never route a token through a proxy the user did not name
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send(self, request: Request) -> Exchange:
+        attempt = 0
+        while True:
+            if self._limiter is not None:
+                self._limiter.acquire()
+            exchange = replace(self._once(request), attempts=attempt + 1)
+            if exchange.status not in RETRY_STATUSES:
+                return exchange
+            if attempt >= self.retries:
+                return replace(exchange, inconclusive=True)
+            time.sleep(retry_wait(exchange, attempt, self.max_retry_wait))
+            attempt += 1
+
+    def _once(self, request: Request) -> Exchange:
+        start = time.monotonic()
+        headers = dict(request.headers)
+        content = request.content()
+        if content is not None:
+            headers.setdefault("content-type", "application/json")
+        status: int | None = None
+        got: tuple[tuple[str, str], ...] = ()
+        chunks: list[bytes] = []
+        try:
+            with self._client.stream(
+                request.method, request.url, headers=headers, content=content
+            ) as response:
+                status = response.status_code
+                got = tuple((k.lower(), v) for k, v in response.headers.items())
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_body:
+                        return self._failed(
+                            request,
+                            start,
+                            "too-large",
+                            f"body larger than {self.max_body} bytes; stopped reading",
+                            status,
+                            got,
+                        )
+                    chunks.append(chunk)
+                    if time.monotonic() - start > self.timeout:
+                        return self._failed(
+                            request,
+                            start,
+                            "timeout",
+                            f"body still arriving after {self.timeout:g} s; stopped reading",
+                            status,
+                            got,
+                        )
+        except httpx.ConnectTimeout as exc:
+            return self._failed(request, start, "connect", f"connect timed out: {exc}")
+        except httpx.TimeoutException:
+            return self._failed(
+                request, start, "timeout", f"no answer within {self.timeout:g} s", status, got
+            )
+        except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
+            return self._failed(request, start, "connect", f"cannot connect: {exc}")
+        except (httpx.ReadError, httpx.WriteError) as exc:
+            return self._failed(
+                request, start, "reset", f"connection reset: {exc or 'no detail'}", status, got
+            )
+        except httpx.RemoteProtocolError as exc:
+            return self._failed(
+                request, start, "disconnected", f"broken HTTP reply: {exc}", status, got
+            )
+        except httpx.HTTPError as exc:
+            return self._failed(request, start, "protocol", f"{type(exc).__name__}: {exc}")
+        return Exchange(
+            request=request,
+            status=status,
+            headers=got,
+            body=b"".join(chunks),
+            elapsed=time.monotonic() - start,
+        )
+
+    @staticmethod
+    def _failed(
+        request: Request,
+        start: float,
+        kind: str,
+        message: str,
+        status: int | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> Exchange:
+        return Exchange(
+            request=request,
+            status=status,
+            headers=headers,
+            error=message,
+            error_kind=kind,
+            elapsed=time.monotonic() - start,
+        )

@@ -1,0 +1,195 @@
+"""`embedcheck run`: fuzz an embedding endpoint against the schemas (or the bundled mock)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from conformance.checks import ALL
+from conformance.checks.base import Tolerances
+from conformance.command import RunConfig, execute
+from conformance.errors import ConfigError
+from conformance.profiles import PROFILES
+from conformance.runner import DEFAULT_MAX_EXAMPLES, RunOptions
+from conformance.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
+from embedcheck.errors import UsageError
+
+GROUP = None
+NAME = "run"
+HELP = "check an embedding endpoint against the schemas (no target: the bundled mock)"
+EPILOG = """examples:
+  embedcheck run
+  embedcheck run --profile workers-ai --base-url https://api.cloudflare.com/client/v4 \\
+                 --account-id ID --api-token TOKEN --model @cf/baai/bge-m3
+  embedcheck run --profile openai --base-url http://host:port/v1 --api-key KEY --model NAME
+  embedcheck run --profile worker --url http://127.0.0.1:8787/ --model bge-base-en-v1.5
+
+secrets may come from CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and OPENAI_API_KEY.
+exit status: 0 every check passed, 1 a check failed, 2 usage error or target unreachable.
+"""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _cosine(text: str) -> float:
+    value = float(text)
+    if not -1 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a cosine is between -1 and 1, got {text}")
+    return value
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    target = parser.add_argument_group("target (none: start the bundled mock and check it)")
+    target.add_argument("--profile", choices=PROFILES, help="kind of endpoint (mock: all)")
+    target.add_argument("--base-url", help="workers-ai: .../client/v4; openai: .../v1")
+    target.add_argument("--url", help="worker profile: the Worker URL ({model} is filled in)")
+    target.add_argument("--account-id", help="Cloudflare account id [CLOUDFLARE_ACCOUNT_ID]")
+    target.add_argument("--api-token", help="Cloudflare API token [CLOUDFLARE_API_TOKEN]")
+    target.add_argument("--api-key", help="OpenAI-compatible API key [OPENAI_API_KEY]")
+    target.add_argument(
+        "--model", action="append", default=[], help="model id or slug; repeat for more"
+    )
+    target.add_argument("--dims", type=_positive_int, help="openai: dims of a model we don't know")
+    target.add_argument(
+        "--mock-fault",
+        action="append",
+        default=[],
+        metavar="FAULT",
+        help="switch a fault on in the bundled mock (see conformance.mock.FAULTS)",
+    )
+    run = parser.add_argument_group("run")
+    run.add_argument(
+        "--max-examples",
+        type=_positive_int,
+        default=DEFAULT_MAX_EXAMPLES,
+        help=f"generated examples per scenario and model (default {DEFAULT_MAX_EXAMPLES})",
+    )
+    run.add_argument("--seed", type=int, help="Hypothesis seed (default: random, reported)")
+    run.add_argument("--workers", type=_positive_int, default=4, help="concurrent requests")
+    run.add_argument("--rate-limit", type=_positive_float, metavar="R", help="requests/second")
+    run.add_argument("--checks", type=_names, default=[], help="only these checks (a,b)")
+    run.add_argument("--exclude-checks", type=_names, default=[], help="skip these checks")
+    run.add_argument("--list-checks", action="store_true", help="list the checks and exit")
+    run.add_argument(
+        "--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, help="seconds per request"
+    )
+    run.add_argument(
+        "--retries", type=int, default=2, help="retries on 429/503 (then inconclusive)"
+    )
+    run.add_argument(
+        "--max-response-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_BODY,
+        help="stop reading a reply beyond this size",
+    )
+    defaults = Tolerances()
+    run.add_argument(
+        "--tolerance",
+        type=_cosine,
+        default=defaults.batch_cosine,
+        help=f"batch invariance: minimum cosine, alone vs in a batch ({defaults.batch_cosine})",
+    )
+    run.add_argument(
+        "--determinism-tolerance",
+        type=_cosine,
+        default=defaults.determinism_cosine,
+        help=f"minimum cosine between two identical requests ({defaults.determinism_cosine})",
+    )
+    run.add_argument(
+        "--async-timeout",
+        type=_positive_float,
+        default=defaults.async_timeout,
+        help=f"seconds a queued batch may take ({defaults.async_timeout:g})",
+    )
+    run.add_argument(
+        "--shrink-budget",
+        type=_positive_int,
+        default=RunOptions().shrink_budget,
+        help="examples spent shrinking a failure, per scenario and model",
+    )
+    run.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("embedcheck-report"),
+        help="where report.json, junit.xml, report.html and run.log go (embedcheck-report)",
+    )
+    run.add_argument(
+        "--example-db",
+        default="",
+        help="Hypothesis example database dir, or 'none' (default: REPORT_DIR/examples)",
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _config(args: argparse.Namespace) -> RunConfig:
+    real = args.base_url is not None or args.url is not None
+    env = os.environ if real else {}  # the bundled mock never gets a user's real secret
+    token = args.api_key if args.profile == "openai" else args.api_token
+    token = token or args.api_token or args.api_key
+    if token is None:
+        token = env.get("OPENAI_API_KEY" if args.profile == "openai" else "CLOUDFLARE_API_TOKEN")
+    if args.example_db == "none":
+        database = None
+    else:
+        database = Path(args.example_db) if args.example_db else args.report_dir / "examples"
+    options = RunOptions(
+        max_examples=args.max_examples,
+        seed=args.seed,
+        workers=args.workers,
+        rate_limit=args.rate_limit,
+        checks=tuple(args.checks),
+        exclude_checks=tuple(args.exclude_checks),
+        timeout=args.timeout,
+        max_body=args.max_response_bytes,
+        retries=max(0, args.retries),
+        tolerances=Tolerances(
+            batch_cosine=args.tolerance,
+            determinism_cosine=args.determinism_tolerance,
+            async_timeout=args.async_timeout,
+        ),
+        example_db=database,
+        shrink_budget=args.shrink_budget,
+    )
+    return RunConfig(
+        profile=args.profile,
+        base_url=args.base_url,
+        url=args.url,
+        account_id=args.account_id or env.get("CLOUDFLARE_ACCOUNT_ID"),
+        token=token,
+        models=tuple(args.model),
+        dims=args.dims,
+        options=options,
+        report_dir=args.report_dir,
+        mock_faults=tuple(args.mock_fault),
+        progress=not args.no_progress,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_checks:
+        for check in ALL:
+            print(f"{check.name:26} {check.summary}")
+        return 0
+    try:
+        return execute(_config(args))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None

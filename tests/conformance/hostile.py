@@ -1,0 +1,161 @@
+"""A tiny raw-socket HTTP server that misbehaves on purpose, for the hostile-server tests.
+
+Each mode answers every request the same bad way. The server records what it received (so a
+test can tell whether a redirect was followed or a token forwarded) and how many body bytes it
+managed to push (so a test can tell the client stopped reading early).
+"""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+HUGE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Record:
+    requests: list[bytes] = field(default_factory=list)
+    body_bytes_sent: int = 0  # the most one connection took before the client hung up
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    """Headers plus a Content-Length body, enough for our clients."""
+    conn.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def _response(status: str, body: bytes, content_type: str, extra: str = "") -> bytes:
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n{extra}\r\n"
+    )
+    return head.encode() + body
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        conn: socket.socket = self.request
+        request = _read_request(conn)
+        with self.server.record.lock:
+            self.server.record.requests.append(request)
+        getattr(self, f"mode_{self.server.mode.replace('-', '_')}")(conn)
+
+    def mode_hang(self, conn: socket.socket) -> None:
+        self.server.stop.wait(30)
+
+    def mode_reset(self, conn: socket.socket) -> None:
+        # SO_LINGER with a zero timeout turns close() into a TCP RST.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+    def mode_huge(self, conn: socket.socket) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {HUGE_BYTES}\r\nConnection: close\r\n\r\n".encode()
+        )
+        chunk = b"[" + b"0.125," * 10922 + b"0]"  # 64 KiB of plausible JSON
+        sent = 0
+        try:
+            while sent < HUGE_BYTES:
+                conn.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass  # the client hung up: what we want
+        with self.server.record.lock:
+            self.server.record.body_bytes_sent = max(self.server.record.body_bytes_sent, sent)
+
+    def mode_malformed(self, conn: socket.socket) -> None:
+        conn.sendall(
+            _response("200 OK", b'{"shape": [1, 384], "data": [[0.1, 0.2', "application/json")
+        )
+
+    def mode_garbage(self, conn: socket.socket) -> None:
+        conn.sendall(b"this is not HTTP at all\r\n\r\n")
+
+    def mode_redirect(self, conn: socket.socket) -> None:
+        location = f"Location: {self.server.redirect_to}\r\n"
+        conn.sendall(_response("307 Temporary Redirect", b"", "text/plain", location))
+
+    def mode_slow(self, conn: socket.socket) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+        )
+        try:
+            while not self.server.stop.is_set():
+                conn.sendall(b" ")  # a byte at a time: no read timeout ever fires
+                time.sleep(0.1)
+        except OSError:
+            pass
+
+    def mode_echo(self, conn: socket.socket) -> None:
+        # A server that quotes the request back, credentials included, in an error body.
+        echoed = self.server.record.requests[-1].decode("utf-8", "replace").encode()
+        conn.sendall(_response("400 Bad Request", echoed, "text/plain"))
+
+    def mode_busy(self, conn: socket.socket) -> None:
+        conn.sendall(
+            _response(
+                "429 Too Many Requests",
+                b'{"error": "slow down"}',
+                "application/json",
+                "Retry-After: 0\r\n",
+            )
+        )
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, mode: str, redirect_to: str) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.mode = mode
+        self.redirect_to = redirect_to
+        self.record = Record()
+        self.stop = threading.Event()
+
+
+@dataclass(frozen=True)
+class Hostile:
+    url: str
+    record: Record
+
+
+@contextmanager
+def hostile_server(mode: str, redirect_to: str = "") -> Iterator[Hostile]:
+    server = _Server(mode, redirect_to)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield Hostile(f"http://127.0.0.1:{server.server_address[1]}", server.record)
+    finally:
+        server.stop.set()
+        server.shutdown()
+        server.server_close()

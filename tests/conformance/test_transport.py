@@ -1,0 +1,117 @@
+"""The HTTP client against servers that misbehave: every failure is data, nothing raises."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import pytest
+
+from conformance.transport import HttpClient, Request, parse_json, retry_wait
+from tests.conformance.hostile import HUGE_BYTES, hostile_server
+
+TOKEN = "tok-transport-secret"
+
+
+def post(url: str) -> Request:
+    return Request("POST", url, (("authorization", f"Bearer {TOKEN}"),), {"text": "a"})
+
+
+def test_a_hanging_server_times_out() -> None:
+    with hostile_server("hang") as server, HttpClient(timeout=0.5) as client:
+        start = time.monotonic()
+        exchange = client.send(post(server.url))
+    assert exchange.error_kind == "timeout"
+    assert exchange.status is None
+    assert time.monotonic() - start < 3
+
+
+def test_a_server_trickling_bytes_hits_the_total_deadline() -> None:
+    with hostile_server("slow") as server, HttpClient(timeout=0.5) as client:
+        exchange = client.send(post(server.url))
+    assert exchange.error_kind == "timeout"
+    assert exchange.status == 200  # the headers came; the body never finished
+    assert "still arriving" in exchange.error
+
+
+def test_a_reset_connection_is_reported() -> None:
+    with hostile_server("reset") as server, HttpClient(timeout=2) as client:
+        exchange = client.send(post(server.url))
+    assert exchange.error_kind in ("reset", "disconnected")
+    assert not exchange.answered
+
+
+def test_garbage_instead_of_http_is_reported() -> None:
+    with hostile_server("garbage") as server, HttpClient(timeout=2) as client:
+        exchange = client.send(post(server.url))
+    assert exchange.error_kind == "disconnected"
+
+
+def test_a_50_mb_body_is_cut_at_the_cap_with_bounded_memory() -> None:
+    cap = 1024 * 1024
+    with hostile_server("huge") as server, HttpClient(timeout=10, max_body=cap) as client:
+        tracemalloc.start()
+        try:
+            exchange = client.send(post(server.url))
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert exchange.error_kind == "too-large"
+    assert exchange.status == 200
+    assert peak < 4 * cap  # not the 50 MB the server meant to send
+    assert server.record.body_bytes_sent < HUGE_BYTES
+
+
+def test_malformed_json_is_data_not_an_exception() -> None:
+    with hostile_server("malformed") as server, HttpClient(timeout=2) as client:
+        exchange = client.send(post(server.url))
+    assert exchange.status == 200
+    assert not exchange.json.ok
+    assert "not JSON" in exchange.json.problem
+
+
+def test_a_redirect_to_another_host_is_not_followed_and_the_token_stays() -> None:
+    with hostile_server("hang") as elsewhere:
+        other = elsewhere.url.replace("127.0.0.1", "localhost") + "/steal"
+        with hostile_server("redirect", redirect_to=other) as server, HttpClient() as client:
+            exchange = client.send(post(server.url))
+        assert exchange.status == 307
+        assert exchange.header("location") == other
+        assert elsewhere.record.requests == []
+    assert TOKEN.encode() in server.record.requests[0]  # it went where it was meant to go
+
+
+def test_429_is_retried_then_inconclusive() -> None:
+    with hostile_server("busy") as server, HttpClient(retries=2) as client:
+        exchange = client.send(post(server.url))
+    assert exchange.status == 429
+    assert exchange.inconclusive
+    assert exchange.attempts == 3
+    assert len(server.record.requests) == 3
+
+
+def test_an_unreachable_port_is_a_connect_failure() -> None:
+    with hostile_server("hang") as server:
+        url = server.url
+    with HttpClient(timeout=2) as client:
+        exchange = client.send(post(url))
+    assert exchange.error_kind == "connect"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("3", 3.0), ("1000", 10.0), ("-5", 0.0), ("nonsense", 0.5), ("inf", 10.0)],
+)
+def test_retry_after_is_honoured_within_the_cap(header: str, expected: float) -> None:
+    from conformance.transport import Exchange
+
+    exchange = Exchange(post("http://x"), status=429, headers=(("retry-after", header),))
+    assert retry_wait(exchange, 0, cap=10.0) == expected
+
+
+def test_nan_is_parsed_but_flagged_as_not_json() -> None:
+    parsed = parse_json(b'{"data": [[NaN, 1.0, -Infinity]]}')
+    assert parsed.ok
+    assert parsed.nonstandard == ("-Infinity", "NaN")
+    assert parse_json(b'{"data": [[0.5]]}').nonstandard == ()
+    assert not parse_json(b"\xff\xfe").ok
