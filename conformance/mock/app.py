@@ -1,0 +1,43 @@
+"""`create_app`: the Starlette app with every route, built once from a MockConfig."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from conformance.mock import routes_openai, routes_worker, routes_workers_ai
+from conformance.mock.config import MockConfig
+from conformance.mock.errors import ApiError
+from conformance.mock.state import MockState
+
+# Cloudflare answers an unknown path with code 7003 ("Could not route to ...") and a wrong
+# method with 7000-range codes too; the exact code matters less than the envelope.
+ROUTING_CODES = {404: 7003, 405: 7001}
+
+
+def create_app(config: MockConfig | None = None) -> Starlette:
+    state = MockState.build(config or MockConfig())
+    renderer = state.renderer
+
+    async def unrouted(request: Request, exc: Exception) -> Response:
+        """Unknown paths and methods, answered in the shape of the API the path belongs to."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        path = request.url.path
+        message = f"Could not route to {path}" if status == 404 else f"{request.method} not allowed"
+        error = ApiError(status, ROUTING_CODES.get(status, 7000), message)
+        if path.startswith("/client/v4/") and not path.endswith("/v1/embeddings"):
+            return renderer.v4_error(error)
+        if "/v1/" in path:
+            return renderer.openai_error(error, {})
+        return renderer.worker_error(error, keep_status=True)
+
+    routes = [
+        *routes_workers_ai.routes(state),
+        *routes_openai.routes(state),
+        *routes_worker.routes(state),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: unrouted})
+    app.state.mock = state  # for tests and tools that want to look inside (e.g. the job store)
+    return app

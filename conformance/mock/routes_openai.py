@@ -1,0 +1,119 @@
+"""OpenAI-compatible embeddings: `/v1/embeddings` and Workers AI's `.../ai/v1/embeddings`.
+
+Model names are taken case-insensitively as the Workers AI id, the gateway style without
+`@cf/` (`baai/bge-m3`) or the slug; the reply echoes the name as sent; an unknown one is 404
+`model_not_found` as OpenAI answers. `dimensions` up to the model's size truncates and
+re-normalises the vector (Matryoshka style); above it is a 400. Tokens are counted as words and
+punctuation marks for text, one per id for token-id input.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+import numpy as np
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from conformance.mock.body import read_json
+from conformance.mock.embeddings import DEFAULT_POOLING, M3_POOLING, Vectors, count_tokens
+from conformance.mock.errors import BAD_INPUT, NO_SUCH_MODEL, ApiError
+from conformance.mock.routes_workers_ai import ACCOUNT
+from conformance.mock.state import MockState
+from conformance.mock.validation import clipped, violation
+from schemas import ModelRecord
+
+TOKENS_KEY = "\x00token-ids:"  # token-id inputs are seeded apart from any text
+
+
+def invalid_request(state: MockState, body: Any) -> ApiError:
+    found = violation(state.openai_request, body)
+    return ApiError(400, BAD_INPUT, f"Invalid request: {found.message}", param=found.field)
+
+
+def inputs_of(value: Any) -> tuple[list[str], list[int], bool]:
+    """Seed keys, token counts, and whether the input was token ids, for a validated `input`."""
+    if isinstance(value, str):
+        return [value], [count_tokens(value)], False
+    if all(isinstance(item, str) for item in value):
+        return list(value), [count_tokens(item) for item in value], False
+    batches = value if isinstance(value[0], list) else [value]
+    keys = [TOKENS_KEY + ",".join(map(str, ids)) for ids in batches]
+    return keys, [len(ids) for ids in batches], True
+
+
+def resized(rows: Vectors, dimensions: int | None, dims: int) -> Vectors:
+    if dimensions is None:
+        return rows
+    if dimensions > dims:
+        message = f"dimensions must be at most {dims} for this model, got {dimensions}"
+        raise ApiError(400, BAD_INPUT, message, param="dimensions")
+    cut = np.ascontiguousarray(rows[:, :dimensions])
+    norms = np.linalg.norm(cut, axis=1, keepdims=True)
+    cut /= np.where(norms == 0, np.float32(1), norms)
+    return cut
+
+
+def encoded(row: Vectors) -> str:
+    return base64.b64encode(row.astype("<f4").tobytes()).decode("ascii")
+
+
+def embeddings(
+    state: MockState, model: ModelRecord, keys: list[str], body: dict[str, Any]
+) -> list[Any]:
+    """Each input's `embedding`: a float array (as cached JSON text when it can be), or the
+    base64 of its little-endian float32 bytes."""
+    pooling = DEFAULT_POOLING if model.pooling else M3_POOLING
+    faults = state.config.faults
+    as_base64 = body.get("encoding_format") == "base64" and "openai-base64-ignored" not in faults
+    dimensions = body.get("dimensions")
+    cache = state.runner.cache
+    if cache is not None and not as_base64 and dimensions is None:
+        return [orjson.Fragment(row) for row in cache.rows(model, keys, pooling)]
+    rows = resized(state.runner.embedder.embed(model, keys, pooling), dimensions, model.dims)
+    return [encoded(row) if as_base64 else row for row in rows]
+
+
+def reply(state: MockState, body: dict[str, Any]) -> dict[str, Any]:
+    model = state.openai_names.get(body["model"].lower())
+    if model is None:
+        message = clipped(f"The model '{body['model']}' does not exist")
+        raise ApiError(404, NO_SUCH_MODEL, message, param="model", openai_code="model_not_found")
+    keys, tokens, token_ids = inputs_of(body["input"])
+    faults = state.config.faults
+    if token_ids and "openai-token-ids-refused" in faults:
+        message = "input must be a string or an array of strings"
+        raise ApiError(400, BAD_INPUT, message, param="input")
+    offset = 1 if "openai-index-off-by-one" in faults else 0
+    data = [
+        {"object": "embedding", "index": i + offset, "embedding": embedding}
+        for i, embedding in enumerate(embeddings(state, model, keys, body))
+    ]
+    result: dict[str, Any] = {"object": "list", "data": data, "model": body["model"]}
+    if "openai-missing-usage" not in faults:
+        result["usage"] = {"prompt_tokens": sum(tokens), "total_tokens": sum(tokens)}
+    return result
+
+
+def routes(state: MockState) -> list[Route]:
+    renderer = state.renderer
+
+    async def embeddings(request: Request) -> Response:
+        headers = {"x-request-id": f"req_{uuid.uuid4().hex}"}
+        try:
+            state.check_auth(request)
+            body, _ = await read_json(request, state.config.max_body_bytes)
+            if not state.openai_request.is_valid(body):
+                raise invalid_request(state, body)
+            return renderer.success(reply(state, body), headers)
+        except ApiError as error:
+            return renderer.openai_error(error, headers)
+
+    return [
+        Route("/v1/embeddings", embeddings, methods=["POST"]),
+        Route(ACCOUNT + "/ai/v1/embeddings", embeddings, methods=["POST"]),
+    ]

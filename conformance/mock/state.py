@@ -1,0 +1,78 @@
+"""Everything one mock app holds, built once in `create_app`: no per-request compilation."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
+from starlette.requests import Request
+
+from conformance.mock.config import MockConfig
+from conformance.mock.embeddings import Embedder
+from conformance.mock.errors import authentication_error
+from conformance.mock.inference import Runner
+from conformance.mock.queue import JobStore
+from conformance.mock.responses import Renderer
+from conformance.mock.validation import ModelValidators, loosened, model_validators
+from schemas import ModelRecord, effective_schema, models
+
+
+@dataclass
+class MockState:
+    config: MockConfig
+    renderer: Renderer
+    runner: Runner
+    jobs: JobStore
+    models: dict[str, ModelRecord]  # by Workers AI id
+    validators: dict[str, ModelValidators]
+    poll: Validator
+    openai_request: Validator
+    openai_names: dict[str, ModelRecord] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, config: MockConfig) -> MockState:
+        faults = config.faults
+        records = {m.id: m for m in models() if m.provider == "workers-ai"}
+        openai_schema = loosened(
+            effective_schema("openai-embeddings", "request"), faults, openai=True
+        )
+        return cls(
+            config=config,
+            renderer=Renderer(faults),
+            runner=Runner(config, Embedder(faults)),
+            jobs=JobStore(config.max_jobs, config.max_job_bytes),
+            models=records,
+            validators={i: model_validators(m, faults) for i, m in records.items()},
+            poll=Draft202012Validator(effective_schema("workers-ai-queue", "poll-request")),
+            openai_request=Draft202012Validator(openai_schema),
+            openai_names=openai_names(records.values()),
+        )
+
+    def model(self, name: str) -> ModelRecord | None:
+        return self.models.get(name)
+
+    def check_auth(self, request: Request) -> None:
+        """401 unless the configured token came as `Authorization: Bearer <token>`."""
+        token = self.config.api_token
+        if token is None or self.config.has("auth-not-enforced"):
+            return
+        sent = request.headers.get("authorization", "")
+        scheme, _, value = sent.partition(" ")
+        good = scheme.lower() == "bearer" and hmac.compare_digest(
+            value.strip().encode(), token.encode()
+        )
+        if not good:
+            raise authentication_error()
+
+
+def openai_names(records: Iterable[ModelRecord]) -> dict[str, ModelRecord]:
+    """Names the OpenAI route takes, case-insensitively: the Workers AI id (`@cf/baai/bge-m3`),
+    the gateway style without `@cf/` (`baai/bge-m3`, as seed 003 uses) and the bare slug."""
+    names: dict[str, ModelRecord] = {}
+    for record in records:
+        for name in (record.id, record.id.removeprefix("@cf/"), record.slug):
+            names[name.lower()] = record
+    return names
