@@ -1,8 +1,9 @@
 """The `embedcheck` command: parses arguments and dispatches; the work lives in the packages.
 
-Each module in `embedcheck/commands/` adds one subcommand: it defines `GROUP` (None for a
-top-level command, or the group it belongs to, e.g. "schemas"), `NAME`, `HELP`, `configure(parser)`
-and `run(args) -> int`. Modules are found at start-up, so adding a command touches no other file.
+Each subcommand is a module in `embedcheck/commands/` with `configure(parser)` and
+`run(args) -> int`, listed in COMMANDS below. Only the module of the command being run is
+imported, so `embedcheck --help` and light commands do not pay for the mock server, the
+generator or Hypothesis.
 """
 
 from __future__ import annotations
@@ -10,59 +11,105 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import pkgutil
 import sys
 from collections.abc import Sequence
-from types import ModuleType
+from dataclasses import dataclass
 
-from embedcheck import commands
 from embedcheck.errors import UsageError
 from schemas.errors import SchemaError
 
 EXIT_USAGE = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    group: str | None  # None: a top-level command
+    name: str
+    help: str
+
+    @property
+    def module(self) -> str:
+        prefix = f"{self.group}_" if self.group else ""
+        return f"embedcheck.commands.{prefix}{self.name}"
+
+
+COMMANDS = (
+    Command(
+        None, "run", "check an embedding endpoint against the schemas (no target: the bundled mock)"
+    ),
+    Command(
+        None,
+        "mock",
+        "run the reference mock server (Workers AI + OpenAI embeddings), optionally with faults",
+    ),
+    Command(
+        None,
+        "generate",
+        "generate typed clients from the effective schemas (--check: exit 1 with a diff if stale)",
+    ),
+    Command(
+        "schemas",
+        "lint",
+        "report oneOf variants one instance satisfies at once (raw schemas, or --effective)",
+    ),
+    Command(
+        "schemas", "diff", "classify the changes between two schema files (or directories of them)"
+    ),
+    Command(
+        "schemas",
+        "sync",
+        "fetch upstream schemas, write them with new provenance, print the classified diff",
+    ),
+    Command("schemas", "openapi", "write an OpenAPI 3.1 document built from the effective schemas"),
+)
 GROUP_HELP = {"schemas": "the vendored schemas: lint, diff, sync, openapi"}
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def command_modules() -> list[ModuleType]:
-    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
-    return [importlib.import_module(f"{commands.__name__}.{name}") for name in names]
+def _selected(argv: Sequence[str]) -> Command | None:
+    """The command named on the command line, if any: its module is the only one imported."""
+    words = [word for word in argv if not word.startswith("-")]
+    for command in COMMANDS:
+        if words[:2] == [command.group, command.name] or (
+            command.group is None and words[:1] == [command.name]
+        ):
+            return command
+    return None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = _Parser(prog="embedcheck", description="Check embedding APIs against their schemas.")
     top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction[_Parser]] = {}
-    for module in command_modules():
-        group: str | None = module.GROUP
-        if group is None:
-            target = top
-        else:
-            if group not in groups:
-                group_parser = top.add_parser(group, help=GROUP_HELP.get(group, ""))
-                groups[group] = group_parser.add_subparsers(
-                    dest=f"{group}_command", required=True, metavar="COMMAND"
+    selected = _selected(argv)
+    for command in COMMANDS:
+        target = top
+        if command.group is not None:
+            if command.group not in groups:
+                group_parser = top.add_parser(command.group, help=GROUP_HELP[command.group])
+                groups[command.group] = group_parser.add_subparsers(
+                    dest=f"{command.group}_command", required=True, metavar="COMMAND"
                 )
-            target = groups[group]
-        sub = target.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        module.configure(sub)
-        sub.set_defaults(handler=module.run)
+            target = groups[command.group]
+        sub = target.add_parser(command.name, help=command.help, description=command.help)
+        if command == selected:
+            module = importlib.import_module(command.module)
+            module.configure(sub)
+            sub.set_defaults(handler=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(arguments).parse_args(arguments)
         code: int = args.handler(args)
         return code
-    except UsageError as exc:
-        print(f"embedcheck: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except SchemaError as exc:
+    except (UsageError, SchemaError) as exc:
         print(f"embedcheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -10,10 +10,6 @@ from embedcheck.errors import UsageError
 from generator.output import DEFAULT_OUTPUT, drift, write_tree
 from generator.source import DirectorySource, SchemaSource, VendoredSource
 
-GROUP = None
-NAME = "generate"
-HELP = "generate typed clients from the effective schemas (--check: exit 1 with a diff if stale)"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

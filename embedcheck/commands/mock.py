@@ -9,10 +9,6 @@ from conformance.mock import FAULTS, MockConfig, serve
 from conformance.mock.faults import unknown_faults
 from embedcheck.errors import UsageError
 
-GROUP = None
-NAME = "mock"
-HELP = "run the reference mock server (Workers AI + OpenAI embeddings), optionally with faults"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")

@@ -15,9 +15,6 @@ from conformance.runner import DEFAULT_MAX_EXAMPLES, RunOptions
 from conformance.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from embedcheck.errors import UsageError
 
-GROUP = None
-NAME = "run"
-HELP = "check an embedding endpoint against the schemas (no target: the bundled mock)"
 EPILOG = """examples:
   embedcheck run
   embedcheck run --profile workers-ai --base-url https://api.cloudflare.com/client/v4 \\
@@ -30,22 +27,30 @@ exit status: 0 every check passed, 1 a check failed, 2 usage error or target unr
 """
 
 
+def _number(text: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        return kind(text)
+    except ValueError:
+        name = "a whole number" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}") from None
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = int(_number(text, int))
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
+    value = float(_number(text, float))
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
     return value
 
 
 def _cosine(text: str) -> float:
-    value = float(text)
+    value = float(_number(text, float))
     if not -1 <= value <= 1:
         raise argparse.ArgumentTypeError(f"a cosine is between -1 and 1, got {text}")
     return value

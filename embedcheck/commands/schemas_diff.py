@@ -15,10 +15,6 @@ from schemas.diff_files import (
     paths_diff_as_json,
 )
 
-GROUP = "schemas"
-NAME = "diff"
-HELP = "classify the changes between two schema files (or directories of them)"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

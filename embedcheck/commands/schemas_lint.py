@@ -8,10 +8,6 @@ from rich.console import Console
 
 from schemas.lint import files_to_lint, lint_files
 
-GROUP = "schemas"
-NAME = "lint"
-HELP = "report oneOf variants one instance satisfies at once (raw schemas, or --effective)"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

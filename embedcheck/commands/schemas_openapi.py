@@ -10,10 +10,6 @@ from embedcheck.errors import UsageError
 from schemas.jsonfile import dump_json
 from schemas.openapi import PROFILES, build_openapi
 
-GROUP = "schemas"
-NAME = "openapi"
-HELP = "write an OpenAPI 3.1 document built from the effective schemas"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=PROFILES, default="workers-ai")

@@ -21,13 +21,6 @@ from schemas.sync_sources import (
     fetch_all,
 )
 
-GROUP = "schemas"
-NAME = "sync"
-HELP = (
-    "fetch the current upstream schemas (docs site, or the model-schema API with --source api), "
-    "write them with new provenance and print the classified diff; exit 1 if an overlay no "
-    "longer fits, 2 if a fetch fails (then nothing is written)"
-)
 ACCOUNT_ENV = "CLOUDFLARE_ACCOUNT_ID"
 TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 
