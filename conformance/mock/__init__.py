@@ -10,6 +10,7 @@
 - `GET /client/v4/accounts/{account}/ai/models/schema?model=...`: the raw upstream schemas.
 - `POST /v1/embeddings` and `POST /client/v4/accounts/{account}/ai/v1/embeddings` (OpenAI).
 - `POST /run/{model}`: a user's Worker returning `env.AI.run` output as is; errors 400 JSON.
+- `GET /openapi.json` (`?profile=openai`): the OpenAPI 3.1 document, servers relative to the mock.
 
 Refusals: 401 code 10000 (token), 400 code 5007 (no such model), 413 code 3006 (> 10 MB, or
 more texts than `max_texts`), 400 code 3003 (empty body), 400 code 5006 (malformed JSON or a

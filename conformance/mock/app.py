@@ -7,7 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance.mock import routes_openai, routes_worker, routes_workers_ai
+from conformance.mock import routes_openai, routes_openapi, routes_worker, routes_workers_ai
 from conformance.mock.config import MockConfig
 from conformance.mock.errors import ApiError
 from conformance.mock.state import MockState
@@ -37,6 +37,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         *routes_workers_ai.routes(state),
         *routes_openai.routes(state),
         *routes_worker.routes(state),
+        *routes_openapi.routes(),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: unrouted})
     app.state.mock = state  # for tests and tools that want to look inside (e.g. the job store)

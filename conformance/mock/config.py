@@ -22,8 +22,6 @@ class MockConfig:
     # Texts one request may turn into vectors (contexts, batch items): bounds the reply size
     # (10,000 x 1024 floats is ~110 MB of JSON); beyond it the mock answers 413, code 3006.
     max_texts: int = 10_000
-    # Bytes of serialised vectors kept for reuse (0: none); see `vector_cache`.
-    vector_cache_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # A plain set or list is accepted and frozen, so callers can write faults={"wrong-dims"}.

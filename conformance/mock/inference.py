@@ -13,17 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.mock.config import MockConfig
-from conformance.mock.embeddings import (
-    DEFAULT_POOLING,
-    M3_POOLING,
-    VECTOR_FAULTS,
-    Embedder,
-    count_tokens,
-    scores,
-)
+from conformance.mock.embeddings import DEFAULT_POOLING, M3_POOLING, Embedder, count_tokens, scores
 from conformance.mock.errors import BAD_INPUT, TOO_LARGE, ApiError
 from conformance.mock.validation import ModelValidators
-from conformance.mock.vector_cache import VectorJsonCache
 from schemas import ModelRecord
 
 Output = dict[str, Any]
@@ -45,8 +37,6 @@ class Runner:
     def __init__(self, config: MockConfig, embedder: Embedder) -> None:
         self.config = config
         self.embedder = embedder
-        memo = config.vector_cache_bytes > 0 and not config.faults & VECTOR_FAULTS
-        self.cache = VectorJsonCache(embedder, config.vector_cache_bytes) if memo else None
 
     def check_budget(self, count: int) -> None:
         if count > self.config.max_texts:
@@ -55,8 +45,9 @@ class Runner:
     def matrix(self, model: ModelRecord, texts: list[str], pooling: str) -> tuple[Any, list[int]]:
         """A batch's vectors, ready to serialise, and the `shape` to report for them."""
         data: Any
-        if self.cache is not None:
-            data, n, dims = self.cache.matrix(model, texts, pooling), len(texts), model.dims
+        if self.embedder.exact:
+            data = self.embedder.matrix_text(model, texts, pooling)
+            n, dims = len(texts), model.dims
         else:
             data = self.embedder.embed(model, texts, pooling)
             n, dims = data.shape

@@ -13,6 +13,7 @@ import numpy as np
 import orjson
 from starlette.responses import Response
 
+from conformance.mock import json_text
 from conformance.mock.errors import ApiError
 
 JSON = "application/json"
@@ -35,7 +36,7 @@ class Renderer:
         if "nan-in-output" in self.faults:
             # orjson writes NaN as null; the bug being modelled writes the bare token `NaN`.
             return json.dumps(payload, default=_plain, separators=(",", ":")).encode()
-        return orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
+        return json_text.dumps(payload)
 
     def success(self, payload: Any, headers: dict[str, str] | None = None) -> Response:
         media = TEXT if "wrong-content-type" in self.faults else JSON

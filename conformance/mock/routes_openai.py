@@ -14,13 +14,13 @@ import uuid
 from typing import Any
 
 import numpy as np
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from conformance.mock.body import read_json
-from conformance.mock.embeddings import DEFAULT_POOLING, M3_POOLING, Vectors, count_tokens
+from conformance.mock.codebook import Vectors
+from conformance.mock.embeddings import DEFAULT_POOLING, M3_POOLING, count_tokens
 from conformance.mock.errors import BAD_INPUT, NO_SUCH_MODEL, ApiError
 from conformance.mock.routes_workers_ai import ACCOUNT
 from conformance.mock.state import MockState
@@ -31,7 +31,7 @@ TOKENS_KEY = "\x00token-ids:"  # token-id inputs are seeded apart from any text
 
 
 def invalid_request(state: MockState, body: Any) -> ApiError:
-    found = violation(state.openai_request, body)
+    found = violation(state.openai_request.full, body)
     return ApiError(400, BAD_INPUT, f"Invalid request: {found.message}", param=found.field)
 
 
@@ -42,7 +42,8 @@ def inputs_of(value: Any) -> tuple[list[str], list[int], bool]:
     if all(isinstance(item, str) for item in value):
         return list(value), [count_tokens(item) for item in value], False
     batches = value if isinstance(value[0], list) else [value]
-    keys = [TOKENS_KEY + ",".join(map(str, ids)) for ids in batches]
+    # JSON Schema counts 2.0 as an integer: the id 2.0 is the id 2.
+    keys = [TOKENS_KEY + ",".join(str(int(i)) for i in ids) for ids in batches]
     return keys, [len(ids) for ids in batches], True
 
 
@@ -65,16 +66,18 @@ def encoded(row: Vectors) -> str:
 def embeddings(
     state: MockState, model: ModelRecord, keys: list[str], body: dict[str, Any]
 ) -> list[Any]:
-    """Each input's `embedding`: a float array (as cached JSON text when it can be), or the
-    base64 of its little-endian float32 bytes."""
+    """Each input's `embedding`: a float array (the codebook's JSON text when it can be), or
+    the base64 of its little-endian float32 bytes."""
     pooling = DEFAULT_POOLING if model.pooling else M3_POOLING
     faults = state.config.faults
     as_base64 = body.get("encoding_format") == "base64" and "openai-base64-ignored" not in faults
     dimensions = body.get("dimensions")
-    cache = state.runner.cache
-    if cache is not None and not as_base64 and dimensions is None:
-        return [orjson.Fragment(row) for row in cache.rows(model, keys, pooling)]
-    rows = resized(state.runner.embedder.embed(model, keys, pooling), dimensions, model.dims)
+    if dimensions is not None:
+        dimensions = int(dimensions)  # a valid `dimensions` may come as 256.0
+    embedder = state.runner.embedder
+    if embedder.exact and not as_base64 and dimensions is None:
+        return embedder.vector_texts(model, keys, pooling)
+    rows = resized(embedder.embed(model, keys, pooling), dimensions, model.dims)
     return [encoded(row) if as_base64 else row for row in rows]
 
 

@@ -6,17 +6,16 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from jsonschema import Draft202012Validator
-from jsonschema.protocols import Validator
 from starlette.requests import Request
 
+from conformance.mock.codebook import codebook
 from conformance.mock.config import MockConfig
 from conformance.mock.embeddings import Embedder
 from conformance.mock.errors import authentication_error
 from conformance.mock.inference import Runner
 from conformance.mock.queue import JobStore
 from conformance.mock.responses import Renderer
-from conformance.mock.validation import ModelValidators, loosened, model_validators
+from conformance.mock.validation import Checker, ModelValidators, loosened, model_validators
 from schemas import ModelRecord, effective_schema, models
 
 
@@ -28,14 +27,16 @@ class MockState:
     jobs: JobStore
     models: dict[str, ModelRecord]  # by Workers AI id
     validators: dict[str, ModelValidators]
-    poll: Validator
-    openai_request: Validator
+    poll: Checker
+    openai_request: Checker
     openai_names: dict[str, ModelRecord] = field(default_factory=dict)
 
     @classmethod
     def build(cls, config: MockConfig) -> MockState:
         faults = config.faults
         records = {m.id: m for m in models() if m.provider == "workers-ai"}
+        for record in records.values():
+            codebook(record.dims)  # built now (once per process), not in the first request
         openai_schema = loosened(
             effective_schema("openai-embeddings", "request"), faults, openai=True
         )
@@ -46,8 +47,8 @@ class MockState:
             jobs=JobStore(config.max_jobs, config.max_job_bytes),
             models=records,
             validators={i: model_validators(m, faults) for i, m in records.items()},
-            poll=Draft202012Validator(effective_schema("workers-ai-queue", "poll-request")),
-            openai_request=Draft202012Validator(openai_schema),
+            poll=Checker.compile(effective_schema("workers-ai-queue", "poll-request")),
+            openai_request=Checker.compile(openai_schema),
             openai_names=openai_names(records.values()),
         )
 

@@ -81,6 +81,8 @@ async def test_token_id_inputs_are_embedded_and_counted(client: httpx.AsyncClien
     assert len(single["data"]) == 1 and len(batch["data"]) == 2
     assert single["data"][0]["embedding"] == batch["data"][0]["embedding"]
     assert batch["usage"]["prompt_tokens"] == 4
+    as_floats = await embeddings(client, {"model": M3, "input": [101.0, 2023, 102.0]})
+    assert as_floats["data"][0]["embedding"] == single["data"][0]["embedding"]  # 2.0 is 2
     text = await embeddings(client, {"model": M3, "input": "101,2023,102"})
     assert text["data"][0]["embedding"] != single["data"][0]["embedding"]
 
@@ -90,6 +92,8 @@ async def test_dimensions_truncates_and_renormalises(client: httpx.AsyncClient) 
     row = vectors(reply["data"][0]["embedding"])
     assert row.shape == (256,)
     assert abs(float(np.linalg.norm(row)) - 1) < 1e-5
+    as_float = await embeddings(client, {"model": BASE, "input": "x", "dimensions": 256.0})
+    assert as_float["data"][0]["embedding"] == reply["data"][0]["embedding"]  # 256.0 is 256
     too_many = await client.post(OPENAI, json={"model": BASE, "input": "x", "dimensions": 769})
     assert (await openai_error(too_many, 400))["param"] == "dimensions"
 

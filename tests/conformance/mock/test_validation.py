@@ -1,4 +1,5 @@
-"""Routing by branch agrees with jsonschema's own `oneOf` verdict, and loosening is targeted."""
+"""Routing by branch agrees with jsonschema's own `oneOf` verdict, loosening is targeted, and
+jsonschema-rs (which accepts bodies) agrees with python-jsonschema (which explains refusals)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from conformance.mock.errors import ApiError
-from conformance.mock.validation import loosened, model_validators
-from schemas import effective_schema, model
+from conformance.mock.faults import FAULTS
+from conformance.mock.validation import Checker, batch_item_schema, loosened, model_validators
+from schemas import effective_schema, model, models
+from schemas.instances import any_json, from_schema, keys_mentioned
 
 MODELS = {
     name: model_validators(model(name), frozenset()) for name in ("bge-base-en-v1.5", "bge-m3")
@@ -56,3 +59,41 @@ def test_loosening_touches_only_what_the_fault_names() -> None:
     assert pooling_ok.is_valid({"text": "a", "pooling": "max"})
     assert effective_schema("bge-base-en-v1.5", "input") == schema  # the shared copy is intact
     assert loosened(schema, frozenset()) is schema
+
+
+def _families() -> list[tuple[str, Any, list[Checker]]]:
+    """Each schema the mock validates bodies against (clean and loosened by every fault that
+    loosens), with all the checkers a body of that schema meets: the whole and, for a `oneOf`,
+    the rest and each branch, which is what `route` asks jsonschema-rs."""
+    families: list[tuple[str, Any, list[Checker]]] = []
+    everything = frozenset(FAULTS)
+    for record in models():
+        if record.provider != "workers-ai":
+            continue
+        for faults in (frozenset(), everything):
+            schema = loosened(effective_schema(record.id, "input"), faults)
+            compiled = model_validators(record, faults)
+            for part, branches in (("input", compiled.input), ("item", compiled.item)):
+                if branches is not None:
+                    source = schema if part == "input" else batch_item_schema(schema)
+                    checkers = [branches.rest, *(c for _, c in branches.branches)]
+                    families.append((f"{record.slug} {part} {len(faults)}", source, checkers))
+    for faults in (frozenset(), everything):
+        schema = loosened(effective_schema("openai-embeddings", "request"), faults, openai=True)
+        families.append((f"openai {len(faults)}", schema, [Checker.compile(schema)]))
+    poll = effective_schema("workers-ai-queue", "poll-request")
+    families.append(("poll", poll, [Checker.compile(poll)]))
+    return families
+
+
+FAMILIES = _families()
+NEAR_VALID = [st.one_of(from_schema(s, keys_mentioned(s)), any_json) for _, s, _ in FAMILIES]
+
+
+@settings(max_examples=800, deadline=None)
+@given(data=st.data(), which=st.integers(min_value=0, max_value=len(FAMILIES) - 1))
+def test_jsonschema_rs_and_python_jsonschema_agree(data: st.DataObject, which: int) -> None:
+    name, _, checkers = FAMILIES[which]
+    instance = data.draw(NEAR_VALID[which], label=name)
+    for checker in checkers:
+        assert checker.fast.is_valid(instance) == checker.full.is_valid(instance), name
