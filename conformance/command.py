@@ -24,7 +24,6 @@ from conformance import checks as checks_module
 from conformance import report_html, report_json, report_junit, terminal
 from conformance.checks import Check
 from conformance.errors import ConfigError
-from conformance.mock import FAULTS, MockConfig, serve
 from conformance.profiles import PROFILES, ModelSpec, Target, mock_target, model_spec
 from conformance.redact import RedactingFilter, Redactor
 from conformance.results import RunResult
@@ -109,6 +108,9 @@ def targets_for(config: RunConfig) -> Iterator[tuple[list[Target], str]]:
         target = real_target(config)
         yield [target], f"{target.profile} at {target.base_url}"
         return
+    # Imported here: a run against a real endpoint has no use for the mock's modules.
+    from conformance.mock import FAULTS, MockConfig, serve
+
     unknown = sorted(set(config.mock_faults) - FAULTS.keys())
     if unknown:
         raise ConfigError(

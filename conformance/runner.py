@@ -51,6 +51,10 @@ log = logging.getLogger("embedcheck.run")
 
 DEFAULT_MAX_EXAMPLES = 20
 BREAKER = 5  # consecutive transport failures after which the target is left alone
+# Polls of a queued job back off from FIRST_POLL to LAST_POLL seconds: a quick job is seen
+# done within tens of milliseconds, a slow one costs a few more polls than a longer start.
+FIRST_POLL = 0.01
+LAST_POLL = 2.0
 TRANSPORT_FAILURES = frozenset({"timeout", "reset", "disconnected", "too-large", "connect"})
 
 
@@ -189,10 +193,10 @@ class UnitRun:
         polls: list[Exchange] = []
         start = time.monotonic()
         job = request_id(self.ctx, submit) if submit.answered else None
-        delay = 0.05
+        delay = FIRST_POLL
         while job is not None and time.monotonic() - start < self.options.tolerances.async_timeout:
             time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 2, LAST_POLL)
             poll = self.session.send(
                 self.target.request(self.model, {"request_id": job}, label=f"poll {len(polls)}")
             )
@@ -358,6 +362,14 @@ def plan(
     return units
 
 
+def submit_order(runs: list[UnitRun]) -> list[UnitRun]:
+    """Plan order, except that a unit that mostly waits goes first within its model's units:
+    its sleeping then overlaps their work instead of trailing at the end of the run."""
+    groups = {id(u): (u.target.profile, u.model.name) for u in runs}
+    first_seen = {key: i for i, key in reversed(list(enumerate(groups.values())))}
+    return sorted(runs, key=lambda u: (first_seen[groups[id(u)]], not u.scenario.waits))
+
+
 def preflight(session: Session, target: Target) -> None:
     """One plain request: an unreachable target is a usage error, anything else is judged later."""
     model = target.models[0]
@@ -411,7 +423,7 @@ def run(
             for t, m, s in units
         ]
         with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
-            for future in as_completed([pool.submit(u.run) for u in runs]):
+            for future in as_completed([pool.submit(u.run) for u in submit_order(runs)]):
                 if on_unit is not None:
                     on_unit(future.result())
         result.units = [u.result for u in runs]  # plan order, whatever order they finished in

@@ -35,6 +35,7 @@ class Scenario:
     boundaries: Boundaries
     needs: Callable[[Target, ModelSpec], bool] = lambda target, model: True
     shrink_cap: int | None = None  # fewer shrinking examples when each one is slow
+    waits: bool = False  # mostly sleeps (polls): started early so other units fill the wait
 
     def applies(self, target: Target, model: ModelSpec) -> bool:
         return target.profile in self.profiles and self.needs(target, model)
@@ -122,6 +123,7 @@ ASYNC = _one_request(
     S.batch_boundaries,
     needs=lambda t, m: _limits(m).batch,
     shrink_cap=3,  # a failing job may cost the whole --async-timeout per example
+    waits=True,
 )
 
 # --- relations between requests -------------------------------------------------------------

@@ -237,6 +237,17 @@ def _padded(minimum: int) -> Any:
     return lambda text: text if len(text) >= minimum else text + "x" * (minimum - len(text))
 
 
+def word_run(count: int, start: int) -> list[str]:
+    """`count` words of WORDS from `start` on. Long texts and over-long batches are about their
+    length: drawn as two choices rather than one per word, which made them the costliest draws
+    of a run."""
+    return [WORDS[(start + i) % len(WORDS)] for i in range(count)]
+
+
+def long_text(count: int, start: int) -> str:
+    return " ".join(word_run(count, start))
+
+
 @cache
 def texts(minimum: int = 1) -> st.SearchStrategy[str]:
     """Valid texts of at least `minimum` characters, boundaries included."""
@@ -246,7 +257,7 @@ def texts(minimum: int = 1) -> st.SearchStrategy[str]:
         st.lists(words, min_size=1, max_size=12).map(" ".join),
         st.text(alphabet=printable, min_size=1, max_size=40),
         st.characters(categories=("L", "N", "P", "S")),  # one character
-        st.lists(words, min_size=60, max_size=90).map(" ".join),  # long
+        st.builds(long_text, st.integers(60, 90), st.integers(0, len(WORDS) - 1)),
         st.text(
             alphabet=st.characters(categories=("L", "M", "N", "P", "S", "Zs"), min_codepoint=0xA0),
             min_size=1,
@@ -441,7 +452,6 @@ def _bad(schema: tuple[str, str], variant: str, mutation: str, where: str) -> An
 
 def invalid_payloads(lim: InputLimits) -> st.SearchStrategy[Payload]:
     text = texts(lim.text_min)
-    words = st.sampled_from(WORDS)
     embed = lim.schema
 
     def empty_in_batch(items: list[str], at: int) -> Payload:
@@ -453,7 +463,7 @@ def invalid_payloads(lim: InputLimits) -> st.SearchStrategy[Payload]:
     options: list[st.SearchStrategy[Payload]] = [
         st.just({"text": ""}).map(_bad(embed, "EmbedInput/Text", "empty-string", "/text")),
         st.builds(empty_in_batch, st.lists(text, max_size=4), st.integers(0, 4)),
-        st.lists(words, min_size=lim.max_items + 1, max_size=lim.max_items + 1)
+        st.builds(word_run, st.just(lim.max_items + 1), st.integers(0, len(WORDS) - 1))
         .map(lambda xs: {"text": xs})
         .map(_bad(embed, "EmbedInput/TextBatch", "too-many-items", "/text")),
         WRONG_TYPES.map(lambda v: {"text": v}).map(

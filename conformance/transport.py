@@ -9,23 +9,27 @@ with them); 429 and 503 are retried, honouring `Retry-After`, then marked inconc
 from __future__ import annotations
 
 import email.utils
+import http.client
 import json
 import math
 import time
+import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-import httpx
 import orjson
 
+from conformance.connections import ConnectionPool, Origin, split_url
 from conformance.ratelimit import RateLimiter
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BODY = 8 * 1024 * 1024  # 100 texts x 1024 dims as JSON is about 2 MB
 RETRY_STATUSES = frozenset({429, 503})
 NO_BODY: Any = object()
+READ_CHUNK = 64 * 1024
+USER_AGENT = "embedcheck"
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ def retry_wait(exchange: Exchange, attempt: int, cap: float) -> float:
 
 
 class HttpClient:
-    """A pooled httpx client; thread-safe, so worker threads share it."""
+    """Kept-alive connections (see `connections`); thread-safe: worker threads share one."""
 
     def __init__(
         self,
@@ -146,23 +150,16 @@ class HttpClient:
         max_retry_wait: float = 10.0,
         rate_limiter: RateLimiter | None = None,
         pool_size: int = 8,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_body = max_body
         self.retries = retries
         self.max_retry_wait = max_retry_wait
         self._limiter = rate_limiter
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
-            transport=transport,
-            trust_env=False,  # never route a token through a proxy the user did not name
-        )
+        self._pool = ConnectionPool(timeout, pool_size)
 
     def close(self) -> None:
-        self._client.close()
+        self._pool.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -185,59 +182,89 @@ class HttpClient:
 
     def _once(self, request: Request) -> Exchange:
         start = time.monotonic()
-        headers = dict(request.headers)
+        try:
+            origin, target = split_url(request.url)
+        except ValueError as exc:
+            return _failed(request, start, "connect", f"cannot connect: {exc}")
         content = request.content()
+        headers = {"user-agent": USER_AGENT, "accept-encoding": "gzip"}
+        headers.update(request.headers)
         if content is not None:
             headers.setdefault("content-type", "application/json")
-        status: int | None = None
-        got: tuple[tuple[str, str], ...] = ()
+        fresh = False
+        while True:
+            connection, reused = self._pool.acquire(origin, fresh=fresh)
+            try:
+                if connection.sock is None:
+                    connection.connect()
+            except TimeoutError as exc:
+                connection.close()
+                return _failed(request, start, "connect", f"connect timed out: {exc}")
+            except OSError as exc:  # refused, unknown host, TLS handshake
+                connection.close()
+                return _failed(request, start, "connect", f"cannot connect: {exc}")
+            try:
+                connection.request(request.method, target, body=content, headers=headers)
+                response = connection.getresponse()
+            except (OSError, http.client.HTTPException) as exc:
+                connection.close()
+                stale = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+                if reused and isinstance(exc, stale):
+                    fresh = True  # a kept-alive connection the server closed meanwhile
+                    continue
+                return _failed(request, start, *_classify(exc, self.timeout))
+            return self._read(request, start, origin, connection, response)
+
+    def _read(
+        self,
+        request: Request,
+        start: float,
+        origin: Origin,
+        connection: http.client.HTTPConnection,
+        response: http.client.HTTPResponse,
+    ) -> Exchange:
+        """The body, as a stream cut at `max_body` bytes (after gzip) and at the deadline."""
+        status = response.status
+        got = tuple((k.lower(), v) for k, v in response.getheaders())
+        gzipped = (response.getheader("content-encoding") or "").strip().lower() == "gzip"
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
         chunks: list[bytes] = []
+        size = 0
+        problem: tuple[str, str] | None = None
         try:
-            with self._client.stream(
-                request.method, request.url, headers=headers, content=content
-            ) as response:
-                status = response.status_code
-                got = tuple((k.lower(), v) for k, v in response.headers.items())
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_body:
-                        return self._failed(
-                            request,
-                            start,
-                            "too-large",
-                            f"body larger than {self.max_body} bytes; stopped reading",
-                            status,
-                            got,
-                        )
-                    chunks.append(chunk)
-                    if time.monotonic() - start > self.timeout:
-                        return self._failed(
-                            request,
-                            start,
-                            "timeout",
-                            f"body still arriving after {self.timeout:g} s; stopped reading",
-                            status,
-                            got,
-                        )
-        except httpx.ConnectTimeout as exc:
-            return self._failed(request, start, "connect", f"connect timed out: {exc}")
-        except httpx.TimeoutException:
-            return self._failed(
-                request, start, "timeout", f"no answer within {self.timeout:g} s", status, got
-            )
-        except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
-            return self._failed(request, start, "connect", f"cannot connect: {exc}")
-        except (httpx.ReadError, httpx.WriteError) as exc:
-            return self._failed(
-                request, start, "reset", f"connection reset: {exc or 'no detail'}", status, got
-            )
-        except httpx.RemoteProtocolError as exc:
-            return self._failed(
-                request, start, "disconnected", f"broken HTTP reply: {exc}", status, got
-            )
-        except httpx.HTTPError as exc:
-            return self._failed(request, start, "protocol", f"{type(exc).__name__}: {exc}")
+            while chunk := response.read1(READ_CHUNK):
+                if decoder is not None:
+                    chunk = decoder.decompress(chunk, self.max_body - size + 1)
+                    if decoder.unconsumed_tail:
+                        size = self.max_body + 1
+                size += len(chunk)
+                if size > self.max_body:
+                    problem = (
+                        "too-large",
+                        f"body larger than {self.max_body} bytes; stopped reading",
+                    )
+                    break
+                chunks.append(chunk)
+                if time.monotonic() - start > self.timeout:
+                    problem = (
+                        "timeout",
+                        f"body still arriving after {self.timeout:g} s; stopped reading",
+                    )
+                    break
+        except TimeoutError:
+            problem = ("timeout", f"body still arriving after {self.timeout:g} s; stopped reading")
+        except zlib.error as exc:
+            problem = ("protocol", f"the gzip body does not decompress: {exc}")
+        except (OSError, http.client.HTTPException) as exc:
+            problem = _classify(exc, self.timeout)
+        if problem is not None:
+            connection.close()
+            return _failed(request, start, *problem, status=status, headers=got)
+        response.close()  # read to the end: frees the connection for its next request
+        if response.will_close:
+            connection.close()
+        else:
+            self._pool.release(origin, connection)
         return Exchange(
             request=request,
             status=status,
@@ -246,20 +273,33 @@ class HttpClient:
             elapsed=time.monotonic() - start,
         )
 
-    @staticmethod
-    def _failed(
-        request: Request,
-        start: float,
-        kind: str,
-        message: str,
-        status: int | None = None,
-        headers: tuple[tuple[str, str], ...] = (),
-    ) -> Exchange:
-        return Exchange(
-            request=request,
-            status=status,
-            headers=headers,
-            error=message,
-            error_kind=kind,
-            elapsed=time.monotonic() - start,
-        )
+
+def _classify(exc: BaseException, timeout: float) -> tuple[str, str]:
+    """(error kind, message) of a failure after the connection was made."""
+    if isinstance(exc, TimeoutError):
+        return "timeout", f"no answer within {timeout:g} s"
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "disconnected", f"broken HTTP reply: {exc}"
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+        return "reset", f"connection reset: {exc or 'no detail'}"
+    if isinstance(exc, http.client.HTTPException):
+        return "disconnected", f"broken HTTP reply: {type(exc).__name__}: {exc}"
+    return "reset", f"connection failed: {type(exc).__name__}: {exc}"
+
+
+def _failed(
+    request: Request,
+    start: float,
+    kind: str,
+    message: str,
+    status: int | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+) -> Exchange:
+    return Exchange(
+        request=request,
+        status=status,
+        headers=headers,
+        error=message,
+        error_kind=kind,
+        elapsed=time.monotonic() - start,
+    )

@@ -7,11 +7,13 @@ managed to push (so a test can tell the client stopped reading early).
 
 from __future__ import annotations
 
+import gzip
 import socket
 import socketserver
 import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,10 +21,22 @@ from dataclasses import dataclass, field
 HUGE_BYTES = 50 * 1024 * 1024
 
 
+def _gzip_bomb() -> bytes:
+    """HUGE_BYTES of zeros gzipped (~50 KB), compressed a megabyte at a time."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b"0" * (1024 * 1024)
+    parts = [compressor.compress(block) for _ in range(HUGE_BYTES // len(block))]
+    return b"".join([*parts, compressor.flush()])
+
+
+GZIP_BOMB = _gzip_bomb()  # made at import, so no test sees its making in its memory peak
+
+
 @dataclass
 class Record:
     requests: list[bytes] = field(default_factory=list)
     body_bytes_sent: int = 0  # the most one connection took before the client hung up
+    connections: int = 0  # counted by the modes that keep connections alive
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -118,6 +132,39 @@ class _Handler(socketserver.BaseRequestHandler):
         # A server that quotes the request back, credentials included, in an error body.
         echoed = self.server.record.requests[-1].decode("utf-8", "replace").encode()
         conn.sendall(_response("400 Bad Request", echoed, "text/plain"))
+
+    def mode_gzip(self, conn: socket.socket) -> None:
+        body = gzip.compress(b'{"shape": [1, 2], "data": [[0.5, 0.25]]}')
+        conn.sendall(_response("200 OK", body, "application/json", "Content-Encoding: gzip\r\n"))
+
+    def mode_gzip_bomb(self, conn: socket.socket) -> None:
+        conn.sendall(
+            _response("200 OK", GZIP_BOMB, "application/json", "Content-Encoding: gzip\r\n")
+        )
+
+    def mode_close_when_idle(self, conn: socket.socket) -> None:
+        # Keep-alive promised (no `Connection: close`), then the idle connection is dropped, as
+        # servers do after their keep-alive timeout: the next request on it finds it dead.
+        body = b'{"ok": true}'
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+        conn.sendall(head.encode() + b"\r\n\r\n" + body)
+        time.sleep(0.1)
+        conn.close()
+
+    def mode_keep_alive(self, conn: socket.socket) -> None:
+        # A well-behaved kept-alive connection: every request on it answered, until the client
+        # closes it. Connections are counted, so a test can tell one was reused.
+        with self.server.record.lock:
+            self.server.record.connections += 1
+        body = b'{"ok": true}'
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+        while True:
+            conn.sendall(head.encode() + b"\r\n\r\n" + body)
+            request = _read_request(conn)
+            if not request:
+                return
+            with self.server.record.lock:
+                self.server.record.requests.append(request)
 
     def mode_busy(self, conn: socket.socket) -> None:
         conn.sendall(

@@ -7,8 +7,8 @@ import tracemalloc
 
 import pytest
 
-from conformance.transport import HttpClient, Request, parse_json, retry_wait
-from tests.conformance.hostile import HUGE_BYTES, hostile_server
+from conformance.transport import Exchange, HttpClient, Request, parse_json, retry_wait
+from tests.conformance.hostile import HUGE_BYTES, Record, hostile_server
 
 TOKEN = "tok-transport-secret"
 
@@ -47,19 +47,26 @@ def test_garbage_instead_of_http_is_reported() -> None:
     assert exchange.error_kind == "disconnected"
 
 
-def test_a_50_mb_body_is_cut_at_the_cap_with_bounded_memory() -> None:
-    cap = 1024 * 1024
-    with hostile_server("huge") as server, HttpClient(timeout=10, max_body=cap) as client:
+def capped_send(mode: str, cap: int) -> tuple[Exchange, int, Record]:
+    """One request to a hostile server with a body cap: the exchange, the peak of memory
+    allocated meanwhile, and what the server recorded."""
+    with hostile_server(mode) as server, HttpClient(timeout=10, max_body=cap) as client:
         tracemalloc.start()
         try:
             exchange = client.send(post(server.url))
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
+    return exchange, peak, server.record
+
+
+def test_a_50_mb_body_is_cut_at_the_cap_with_bounded_memory() -> None:
+    cap = 1024 * 1024
+    exchange, peak, record = capped_send("huge", cap)
     assert exchange.error_kind == "too-large"
     assert exchange.status == 200
     assert peak < 4 * cap  # not the 50 MB the server meant to send
-    assert server.record.body_bytes_sent < HUGE_BYTES
+    assert record.body_bytes_sent < HUGE_BYTES
 
 
 def test_malformed_json_is_data_not_an_exception() -> None:
@@ -79,6 +86,51 @@ def test_a_redirect_to_another_host_is_not_followed_and_the_token_stays() -> Non
         assert exchange.header("location") == other
         assert elsewhere.record.requests == []
     assert TOKEN.encode() in server.record.requests[0]  # it went where it was meant to go
+
+
+def test_a_gzip_body_is_inflated() -> None:
+    with hostile_server("gzip") as server, HttpClient(timeout=2) as client:
+        exchange = client.send(post(server.url))
+    assert exchange.status == 200
+    assert exchange.json.value == {"shape": [1, 2], "data": [[0.5, 0.25]]}
+
+
+def test_a_gzip_bomb_is_cut_at_the_cap_once_inflated() -> None:
+    cap = 1024 * 1024
+    exchange, peak, _ = capped_send("gzip-bomb", cap)
+    assert exchange.error_kind == "too-large"
+    assert peak < 4 * cap
+
+
+def test_a_connection_is_kept_alive_across_requests() -> None:
+    with hostile_server("keep-alive") as server, HttpClient(timeout=2) as client:
+        statuses = [client.send(post(server.url)).status for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    assert server.record.connections == 1
+
+
+def test_a_kept_alive_connection_the_server_dropped_is_replaced() -> None:
+    with hostile_server("close-when-idle") as server, HttpClient(timeout=2) as client:
+        first = client.send(post(server.url))
+        time.sleep(0.3)  # the server has closed the connection the client keeps
+        second = client.send(post(server.url))
+    assert (first.status, second.status) == (200, 200)
+    assert not second.error
+    assert len(server.record.requests) == 2
+
+
+def test_a_url_with_spaces_and_non_ascii_is_encoded_not_refused() -> None:
+    with hostile_server("busy") as server, HttpClient(retries=0) as client:
+        exchange = client.send(post(server.url + "/run/café au lait?q=é"))
+    assert exchange.status == 429
+    assert server.record.requests[0].startswith(b"POST /run/caf%C3%A9%20au%20lait?q=%C3%A9 ")
+
+
+def test_a_url_the_client_cannot_use_is_a_connect_failure() -> None:
+    with HttpClient() as client:
+        exchange = client.send(post("ftp://example.invalid/x"))
+    assert exchange.error_kind == "connect"
+    assert "scheme" in exchange.error
 
 
 def test_429_is_retried_then_inconclusive() -> None:
@@ -103,8 +155,6 @@ def test_an_unreachable_port_is_a_connect_failure() -> None:
     [("3", 3.0), ("1000", 10.0), ("-5", 0.0), ("nonsense", 0.5), ("inf", 10.0)],
 )
 def test_retry_after_is_honoured_within_the_cap(header: str, expected: float) -> None:
-    from conformance.transport import Exchange
-
     exchange = Exchange(post("http://x"), status=429, headers=(("retry-after", header),))
     assert retry_wait(exchange, 0, cap=10.0) == expected
 

@@ -1,0 +1,480 @@
+"""Side by side with Schemathesis: speed and fault detection, measured in one run.
+
+    .venv/bin/python bench/compare_schemathesis.py [--quick] [--part speed|faults]
+
+One mock process (bench/mock_host.py) is started once; it serves the clean mock and every fault
+switch of `conformance.mock.FAULTS`, each under its own prefix, and counts the requests each
+tool really sends.
+
+1. Speed, against the clean mock's Workers AI route (4 models, one OpenAPI operation each), with
+   the same example budget per model (`--max-examples N` for both) and the same concurrency:
+   (a) `embedcheck run --profile workers-ai`; (b) `schemathesis run --checks all` on the
+   document `embedcheck schemas openapi` writes, with as many workers and with one (the better
+   of the two is compared); (c) a raw async httpx loop sending as many valid 1-text requests as
+   (a) did and checking nothing (best of 3). Checked examples/s = examples sent whose response
+   went through the tool's checks, per second of the tool's wall time (process start to exit).
+2. Faults: both tools against every fault switch (both routes: Workers AI and OpenAI), a small
+   budget each. embedcheck catches a fault when a check fails. Schemathesis fails on the clean
+   mock too, so its runs carry a baseline (its own `--baseline`) of what it reports there: it
+   catches a fault with a failure outside that baseline.
+3. False positives: both tools against the clean mock with 5 seeds.
+
+Tables go to stdout as markdown (paste them into bench/README.md); progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import embedcheck_tool, machine, raw_load, schemathesis_tool  # noqa: E402
+from bench.embedcheck_tool import EmbedcheckRun  # noqa: E402
+from bench.mock_host import MockHost  # noqa: E402
+from bench.schemathesis_tool import SchemathesisRun  # noqa: E402
+from conformance.mock import FAULTS  # noqa: E402
+
+CHECKED_GOAL = 3.0  # embedcheck's checked examples/s over Schemathesis'
+RAW_GOAL = 0.7  # embedcheck's requests/s over the raw loop's
+RAW_ROUNDS = 3  # the raw loop is cheap: its best round stands for the server's limit
+# Both tools keep their Hypothesis caches here between runs, as in a user's project; outside
+# the repository, and kept from one benchmark run to the next (it holds no examples).
+WORKDIR = Path(tempfile.gettempdir()) / "embedcheck-bench"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Budget:
+    speed_examples: int
+    fault_examples: int
+    seeds: tuple[int, ...]
+    workers: int
+    faults: tuple[str, ...]
+    quick: bool = False
+
+    @property
+    def phases(self) -> tuple[str, ...] | None:
+        return schemathesis_tool.QUICK_PHASES if self.quick else None
+
+
+@dataclass(frozen=True)
+class Setup:
+    host: MockHost
+    workdir: Path  # both tools keep their Hypothesis caches here between runs
+    budget: Budget
+
+
+START = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    print(f"[{time.perf_counter() - START:5.0f} s] {message}", file=sys.stderr, flush=True)
+
+
+def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def emit(lines: Iterable[str]) -> None:
+    print("\n".join(lines), flush=True)
+
+
+# --- 1. speed --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeedRow:
+    tool: str
+    checked: int | None  # None: checks nothing
+    requests: int  # counted by the mock
+    wall: float
+    own_time: float | None  # the tool's own report of its run time
+    mock_cpu: float
+    errors: str = ""  # the tool's own crashes during the run
+
+    @property
+    def checked_rate(self) -> float:
+        return 0.0 if self.checked is None else self.checked / self.wall
+
+    @property
+    def request_rate(self) -> float:
+        return self.requests / self.wall
+
+
+def _measured(host: MockHost, action: Callable[[], T]) -> tuple[T, int, float]:
+    """`action`'s result, the requests the clean mock got meanwhile, and its CPU seconds."""
+    requests, cpu = host.requests_to(None), host.cpu_seconds()
+    result = action()
+    return result, host.requests_to(None) - requests, host.cpu_seconds() - cpu
+
+
+def _embedcheck_cli(setup: Setup, examples: int, seed: int) -> EmbedcheckRun:
+    return embedcheck_tool.run_cli(
+        setup.host.base_url(None),
+        setup.host.token,
+        setup.workdir,
+        max_examples=examples,
+        seed=seed,
+        workers=setup.budget.workers,
+    )
+
+
+def _schemathesis_workers_ai(
+    setup: Setup, examples: int, seed: int, workers: int, phases: tuple[str, ...] | None
+) -> SchemathesisRun:
+    return schemathesis_tool.run(
+        schemathesis_tool.workers_ai_document(),
+        setup.host.base_url(None) + schemathesis_tool.WORKERS_AI_PREFIX,
+        setup.host.token,
+        setup.workdir,
+        max_examples=examples,
+        seed=seed,
+        workers=workers,
+        phases=phases,
+    )
+
+
+def speed(setup: Setup, seed: int) -> list[SpeedRow]:
+    """(a) embedcheck, (b) Schemathesis with as many workers and with one (it can crash in
+    threads, and one worker may be its faster setting: the better one is compared), (c) raw."""
+    host, budget = setup.host, setup.budget
+    n, workers = budget.speed_examples, budget.workers
+    raw_load.run(host.base_url(None), host.token, requests=8 * workers, concurrency=workers)
+    if not budget.quick:
+        progress("speed: warming up both tools' caches...")
+        _embedcheck_cli(setup, 1, seed)
+        _schemathesis_workers_ai(setup, 1, seed, 1, schemathesis_tool.QUICK_PHASES)
+    progress(f"speed: embedcheck, --max-examples {n}...")
+    ec, ec_requests, ec_cpu = _measured(host, lambda: _embedcheck_cli(setup, n, seed))
+    _require(ec.exit_code == 0, f"embedcheck failed on the clean mock: {ec}")
+    rows = [
+        SpeedRow(
+            f"(a) embedcheck, {workers} workers",
+            ec.examples,
+            ec_requests,
+            ec.wall,
+            ec.running_time,
+            ec_cpu,
+            ", ".join(ec.errors),
+        )
+    ]
+    for count in dict.fromkeys((workers, 1)):
+        progress(f"speed: Schemathesis, --max-examples {n}, {count} worker(s)...")
+        st, st_requests, st_cpu = _measured(
+            host, partial(_schemathesis_workers_ai, setup, n, seed, count, budget.phases)
+        )
+        rows.append(
+            SpeedRow(
+                f"(b) Schemathesis, {count} worker{'s' if count > 1 else ''}",
+                st.checked,
+                st_requests,
+                st.wall,
+                st.running_time,
+                st_cpu,
+                ", ".join(st.errors),
+            )
+        )
+    progress(f"speed: raw loop, {ec_requests} requests, best of {RAW_ROUNDS}...")
+    raw, raw_requests, raw_cpu = min(
+        (
+            _measured(
+                host,
+                lambda: raw_load.run(
+                    host.base_url(None), host.token, requests=ec_requests, concurrency=workers
+                ),
+            )
+            for _ in range(RAW_ROUNDS)
+        ),
+        key=lambda measured: measured[0].wall,
+    )
+    _require(raw.failed == 0, f"the raw loop got {raw.failed} replies other than 200")
+    rows.append(
+        SpeedRow(
+            f"(c) raw httpx loop, {workers} in flight, best of {RAW_ROUNDS}",
+            None,
+            raw_requests,
+            raw.wall,
+            None,
+            raw_cpu,
+        )
+    )
+    return rows
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise SystemExit(f"compare_schemathesis: {message}")
+
+
+def speed_report(rows: list[SpeedRow], budget: Budget) -> list[str]:
+    def cell(value: float | int | None, digits: int = 1) -> str:
+        if value is None:
+            return "—"
+        return str(value) if isinstance(value, int) else f"{value:.{digits}f}"
+
+    lines = [
+        f"### Speed: clean mock, Workers AI route (4 models), --max-examples "
+        f"{budget.speed_examples}, concurrency {budget.workers}",
+        "",
+        *table(
+            (
+                "tool",
+                "checked examples",
+                "requests (mock count)",
+                "wall s",
+                "tool's own s",
+                "mock CPU s",
+                "checked examples/s",
+                "requests/s",
+                "tool errors",
+            ),
+            (
+                (
+                    r.tool,
+                    cell(r.checked),
+                    r.requests,
+                    cell(r.wall, 2),
+                    cell(r.own_time, 2),
+                    cell(r.mock_cpu, 2),
+                    cell(r.checked_rate if r.checked is not None else None),
+                    cell(r.request_rate),
+                    r.errors or "—",
+                )
+                for r in rows
+            ),
+        ),
+        "",
+    ]
+    ec, raw = rows[0], rows[-1]
+    best = max(rows[1:-1], key=lambda r: r.checked_rate)
+    checked = ec.checked_rate / best.checked_rate if best.checked_rate else float("inf")
+    physical = ec.request_rate / raw.request_rate
+    lines += table(
+        ("ratio", "value", "goal"),
+        (
+            (
+                f"a/b checked examples/s (b: its better run, {best.tool[4:]})",
+                f"{checked:.2f}x",
+                _goal(checked, CHECKED_GOAL),
+            ),
+            ("a/c requests/s", f"{physical:.2f}x", _goal(physical, RAW_GOAL)),
+        ),
+    )
+    return [*lines, ""]
+
+
+def _goal(value: float, goal: float) -> str:
+    return f">= {goal}x: {'met' if value >= goal else 'NOT met'}"
+
+
+# --- 2 and 3. faults and false positives -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FaultRow:
+    fault: str
+    embedcheck: EmbedcheckRun
+    schemathesis: SchemathesisRun
+
+
+def _fault_runs(
+    setup: Setup, fault: str | None, seed: int, baseline: Path, record: bool
+) -> tuple[Callable[[], EmbedcheckRun], Callable[[], SchemathesisRun]]:
+    host, budget = setup.host, setup.budget
+    base = host.base_url(fault)
+
+    def embedcheck() -> EmbedcheckRun:
+        return embedcheck_tool.run_in_process(
+            base, host.token, max_examples=budget.fault_examples, seed=seed, workers=budget.workers
+        )
+
+    def schemathesis() -> SchemathesisRun:
+        # One worker: Schemathesis' coverage phase can crash in threads on Python 3.11.
+        return schemathesis_tool.run(
+            schemathesis_tool.combined_document(),
+            base,
+            host.token,
+            setup.workdir,
+            max_examples=budget.fault_examples,
+            seed=seed,
+            workers=1,
+            phases=budget.phases,
+            baseline=baseline,
+            record=record,
+        )
+
+    return embedcheck, schemathesis
+
+
+def both(
+    setup: Setup, cases: list[tuple[str | None, int, Path]], *, record: bool
+) -> list[tuple[EmbedcheckRun, SchemathesisRun]]:
+    """Each (fault, seed, Schemathesis baseline) by both tools, side by side (one process each)."""
+    with ThreadPoolExecutor(1) as ec_pool, ThreadPoolExecutor(1) as st_pool:
+        futures: list[tuple[Future[EmbedcheckRun], Future[SchemathesisRun]]] = []
+        for fault, seed, baseline in cases:
+            embedcheck, schemathesis = _fault_runs(setup, fault, seed, baseline, record)
+            futures.append((ec_pool.submit(embedcheck), st_pool.submit(schemathesis)))
+        results = []
+        for (fault, seed, _), (ec, st) in zip(cases, futures, strict=True):
+            results.append((ec.result(), st.result()))
+            progress(f"  {fault or 'clean'} (seed {seed}): done")
+        return results
+
+
+def false_positive_report(
+    clean: list[tuple[EmbedcheckRun, SchemathesisRun]], budget: Budget
+) -> list[str]:
+    rows = []
+    for seed, (ec, st) in zip(budget.seeds, clean, strict=True):
+        rows.append(
+            (
+                seed,
+                len(ec.failed) + len(ec.errors),
+                ", ".join(ec.failed) or "—",
+                len(st.failure_keys),
+                ", ".join(f"{f.code} x{len(f.operations)}" for f in st.failures) or "—",
+                ", ".join(st.errors) or "—",
+            )
+        )
+    return [
+        f"### False positives: clean mock, both routes, {budget.fault_examples} examples, "
+        f"{len(budget.seeds)} seeds",
+        "",
+        *table(
+            (
+                "seed",
+                "embedcheck failures",
+                "embedcheck checks failed",
+                "Schemathesis failures",
+                "Schemathesis codes (operations)",
+                "Schemathesis errors",
+            ),
+            rows,
+        ),
+        "",
+        "Schemathesis failures are counted per (code, operation).",
+        "",
+    ]
+
+
+def fault_report(rows: list[FaultRow], budget: Budget, known: int) -> list[str]:
+    def st_cell(run: SchemathesisRun) -> str:
+        codes = sorted({f.code for f in run.failures})
+        return f"yes ({', '.join(codes)})" if codes else "no"
+
+    def ec_cell(run: EmbedcheckRun) -> str:
+        return f"yes ({', '.join(run.failed)})" if run.failed else "no"
+
+    caught_ec = sum(bool(r.embedcheck.failed) for r in rows)
+    caught_st = sum(bool(r.schemathesis.failures) for r in rows)
+    titles = {f.code: f.title for r in rows for f in r.schemathesis.failures}
+    legend = ", ".join(f"{code} {title}" for code, title in sorted(titles.items()))
+    return [
+        f"### Faults: {len(rows)} fault switches, both routes, {budget.fault_examples} "
+        f"examples, seed {budget.seeds[0]}",
+        "",
+        *table(
+            ("fault", "caught by embedcheck (checks failed)", "caught by Schemathesis (codes)"),
+            [(r.fault, ec_cell(r.embedcheck), st_cell(r.schemathesis)) for r in rows]
+            + [("**total**", f"**{caught_ec}/{len(rows)}**", f"**{caught_st}/{len(rows)}**")],
+        ),
+        "",
+        f"Schemathesis runs with a baseline of the {known} failures it reports on the clean mock "
+        f"(its `--baseline`, recorded over {len(budget.seeds)} seeds): only a failure outside it "
+        "counts as catching the fault.",
+        f"Schemathesis codes: {legend or 'none'}.",
+        "",
+    ]
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def budget_for(args: argparse.Namespace) -> Budget:
+    faults = tuple(args.faults.split(",")) if args.faults else tuple(FAULTS)
+    unknown = sorted(set(faults) - FAULTS.keys())
+    if unknown:
+        raise SystemExit(f"compare_schemathesis: unknown fault(s): {', '.join(unknown)}")
+    if args.quick:
+        return Budget(2, 2, (args.seed,), args.workers, faults if args.faults else faults[:1], True)
+    seeds = tuple(range(args.seed, args.seed + args.seeds))
+    return Budget(args.max_examples, args.fault_examples, seeds, args.workers, faults)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tiny budget (CI smoke run)")
+    parser.add_argument("--max-examples", type=int, default=100, help="speed: per model")
+    parser.add_argument("--fault-examples", type=int, default=5, help="faults: per model")
+    parser.add_argument("--seeds", type=int, default=5, help="clean-mock runs per tool")
+    parser.add_argument("--seed", type=int, default=1, help="the first seed")
+    parser.add_argument("--workers", type=int, default=4, help="concurrency, for all three")
+    parser.add_argument("--faults", help="only these faults (a,b); default: all")
+    parser.add_argument(
+        "--part", choices=("all", "speed", "faults"), default="all", help="what to measure"
+    )
+    args = parser.parse_args()
+    budget = budget_for(args)
+    started = time.perf_counter()
+    emit(["## embedcheck vs Schemathesis", "", *machine.describe(), ""])
+    if budget.quick:
+        emit(
+            [
+                "(--quick: a smoke run on a tiny budget; Schemathesis runs its fuzzing phase only)",
+                "",
+            ]
+        )
+    token = f"bench-{secrets.token_urlsafe(18)}"
+    WORKDIR.mkdir(exist_ok=True)
+    with MockHost(token) as host:
+        setup = Setup(host, WORKDIR, budget)
+        if args.part in ("all", "speed"):
+            emit(speed_report(speed(setup, budget.seeds[0]), budget))
+        if args.part in ("all", "faults"):
+            emit(faults(setup))
+    emit(
+        [
+            f"Total time: {time.perf_counter() - started:.0f} s; load average at the end: "
+            f"{machine.load_average()}."
+        ]
+    )
+    return 0
+
+
+def faults(setup: Setup) -> list[str]:
+    budget = setup.budget
+    baselines = setup.workdir / "baselines"
+    shutil.rmtree(baselines, ignore_errors=True)
+    baselines.mkdir()
+    progress(f"false positives: {len(budget.seeds)} seeds on the clean mock...")
+    per_seed = [baselines / f"clean-seed-{s}.json" for s in budget.seeds]
+    cases: list[tuple[str | None, int, Path]] = [
+        (None, s, b) for s, b in zip(budget.seeds, per_seed, strict=True)
+    ]
+    clean = both(setup, cases, record=True)
+    merged = baselines / "clean.json"
+    known = schemathesis_tool.merge_baselines([b for b in per_seed if b.exists()], merged)
+    progress(f"faults: {len(budget.faults)} fault switches...")
+    found = both(setup, [(f, budget.seeds[0], merged) for f in budget.faults], record=False)
+    rows = [FaultRow(f, ec, st) for f, (ec, st) in zip(budget.faults, found, strict=True)]
+    return fault_report(rows, budget, known) + false_positive_report(clean, budget)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""What a benchmark ran on: cores, CPU model, Python, and the versions of the packages used."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = (
+    "embedcheck",
+    "schemathesis",
+    "hypothesis",
+    "httpx",
+    "jsonschema",
+    "jsonschema-rs",
+    "starlette",
+    "uvicorn",
+)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: a shared machine's other work shows here."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def describe() -> list[str]:
+    """Markdown list items describing this machine and the software under test."""
+    versions = ", ".join(f"{p} {_version(p)}" for p in PACKAGES)
+    return [
+        f"- machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} "
+        f"{platform.release()}",
+        f"- Python {platform.python_version()} ({platform.python_implementation()})",
+        f"- packages: {versions}",
+        f"- load average at the start: {load_average()}",
+    ]
