@@ -2,7 +2,9 @@
 
     /clean/...          the mock with no fault
     /fault/<name>/...   the mock with fault <name> on (every name in `conformance.mock.FAULTS`)
-    GET /__bench__/counts  requests served per prefix so far, as JSON
+    GET /__bench__/counts    requests served per prefix so far, as JSON
+    GET /__bench__/recorded  the requests /clean received since the last such GET (method,
+                             path, credentials, body): what the raw loop replays
 
 The tools under test are pointed at a prefix as if it were the mock's root, so one process
 started once serves every run of the comparison, and the requests each tool really sent are
@@ -13,6 +15,7 @@ Run as `python -m bench.mock_host TOKEN`: it prints its port, then serves until 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -20,6 +23,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTS_PATH = "/__bench__/counts"
+RECORDED_PATH = "/__bench__/recorded"  # GET: what the clean mock received since the last GET
 CLEAN = "/clean"
 
 Scope = MutableMapping[str, Any]
@@ -45,6 +50,7 @@ class Dispatcher:
     def __init__(self, apps: dict[str, App]) -> None:
         self.apps = apps
         self.counts: Counter[str] = Counter()
+        self.recorded: list[Recorded] = []  # requests to the clean mock, for the raw replay
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,15 +59,59 @@ class Dispatcher:
         if path == COUNTS_PATH:
             await _json_reply(send, dict(self.counts))
             return
+        if path == RECORDED_PATH:
+            recorded, self.recorded = self.recorded, []
+            await _json_reply(send, [r.as_json() for r in recorded])
+            return
         for prefix, app in self.apps.items():
             if path == prefix or path.startswith(prefix + "/"):
                 self.counts[prefix] += 1
                 raw: bytes = scope.get("raw_path") or path.encode()
                 inner = dict(scope, path=path[len(prefix) :] or "/")
                 inner["raw_path"] = raw[len(prefix) :] or b"/"
+                if prefix == CLEAN:
+                    receive = self._recording(inner, receive)
                 await app(inner, receive, send)
                 return
         await _json_reply(send, {"error": f"no mock under {path}"}, status=404)
+
+    def _recording(self, scope: Scope, receive: Receive) -> Receive:
+        """`receive`, keeping a copy of the request for `RECORDED_PATH`."""
+        query: bytes = scope.get("query_string") or b""
+        target = scope["raw_path"] + (b"?" + query if query else b"")
+        entry = Recorded(scope["method"], target.decode("latin-1"), _headers(scope), [])
+        self.recorded.append(entry)
+
+        async def wrapped() -> MutableMapping[str, Any]:
+            message = await receive()
+            if message["type"] == "http.request":
+                entry.body.append(message.get("body", b""))
+            return message
+
+        return wrapped
+
+
+@dataclass
+class Recorded:
+    method: str
+    target: str  # path and query, as sent
+    headers: dict[str, str]  # what the replay must send again (authorization, content-type)
+    body: list[bytes]
+
+    def as_json(self) -> dict[str, Any]:
+        body = base64.b64encode(b"".join(self.body)).decode()
+        return {"method": self.method, "target": self.target, "headers": self.headers, "body": body}
+
+
+REPLAYED_HEADERS = frozenset({b"authorization", b"content-type"})
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {
+        k.decode("latin-1"): v.decode("latin-1")
+        for k, v in scope["headers"]
+        if k.lower() in REPLAYED_HEADERS
+    }
 
 
 async def _json_reply(send: Send, value: Any, status: int = 200) -> None:
@@ -136,6 +186,13 @@ class MockHost:
         reply = httpx.get(self.origin + COUNTS_PATH, timeout=10)
         reply.raise_for_status()
         return Counter(reply.json())
+
+    def recorded(self) -> list[dict[str, Any]]:
+        """The requests the clean mock received since the last call (see `RECORDED_PATH`)."""
+        reply = httpx.get(self.origin + RECORDED_PATH, timeout=60)
+        reply.raise_for_status()
+        recorded: list[dict[str, Any]] = reply.json()
+        return recorded
 
     def requests_to(self, fault: str | None = None) -> int:
         return self.counts()[fault_prefix(fault) if fault else CLEAN]

@@ -1,15 +1,23 @@
-"""The physical limit: valid requests sent as fast as an async httpx client can, nothing checked.
+"""The physical limit: requests sent as fast as an async httpx client can, nothing checked.
 
-Each request is a 1-text embedding request to one of the four models in turn (the cheapest
-valid request the mock serves); `concurrency` of them are in flight at any time.
+Two loads, each with `concurrency` requests in flight at any time:
+
+- `replay`: the very requests another tool sent (method, path, credentials and body, in the
+  order the mock received them), so the server does the same work as it did for that tool;
+- `run`: a 1-text embedding request to each of the four models in turn, the cheapest valid
+  request the mock serves.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import time
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import orjson
@@ -21,33 +29,60 @@ ACCOUNT = "bench"
 
 @dataclass(frozen=True)
 class RawRun:
-    wall: float
+    wall: float  # seconds from the first request out to the last reply in
     requests: int
-    failed: int  # replies other than 200 (a broken baseline, reported rather than hidden)
+    failed: int  # replies other than expected (a broken baseline, reported rather than hidden)
+    statuses: Counter[int] = field(default_factory=Counter)
 
 
-async def _load(base_url: str, token: str, total: int, concurrency: int) -> RawRun:
-    ids = [m.id for m in models() if m.provider == "workers-ai"]
-    paths = itertools.cycle(f"/client/v4/accounts/{ACCOUNT}/ai/run/{m}" for m in ids)
-    body = orjson.dumps({"text": "The quick brown fox jumps over the lazy dog."})
-    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+@dataclass(frozen=True)
+class Sent:
+    """One request as the server received it."""
+
+    method: str
+    target: str  # path and query
+    headers: dict[str, str]
+    body: bytes
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Sent:
+        return cls(data["method"], data["target"], data["headers"], base64.b64decode(data["body"]))
+
+
+async def _drive(
+    base_url: str, requests: Iterator[Sent], concurrency: int, ok: frozenset[int] | None
+) -> RawRun:
+    """Send everything `requests` yields, `concurrency` at a time; `ok`: the statuses that
+    count as served (None: any reply below 500)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    remaining = total
-    failed = 0
+    statuses: Counter[int] = Counter()
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
 
         async def worker() -> None:
-            nonlocal remaining, failed
-            while remaining > 0:
-                remaining -= 1
-                reply = await client.post(next(paths), content=body, headers=headers)
-                failed += reply.status_code != 200
+            for sent in requests:  # one shared iterator: each request is sent once
+                reply = await client.request(
+                    sent.method, sent.target, content=sent.body, headers=sent.headers
+                )
+                statuses[reply.status_code] += 1
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - start
-    return RawRun(wall, total, failed)
+    served = sum(n for s, n in statuses.items() if (s in ok if ok is not None else s < 500))
+    total = sum(statuses.values())
+    return RawRun(wall, total, total - served, statuses)
 
 
 def run(base_url: str, token: str, *, requests: int, concurrency: int) -> RawRun:
-    return asyncio.run(_load(base_url, token, requests, concurrency))
+    """`requests` 1-text embedding requests, the models in turn; each must get a 200."""
+    ids = [m.id for m in models() if m.provider == "workers-ai"]
+    body = orjson.dumps({"text": "The quick brown fox jumps over the lazy dog."})
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    paths = itertools.cycle(f"/client/v4/accounts/{ACCOUNT}/ai/run/{m}" for m in ids)
+    load = (Sent("POST", next(paths), headers, body) for _ in range(requests))
+    return asyncio.run(_drive(base_url, load, concurrency, frozenset({200})))
+
+
+def replay(base_url: str, recorded: list[Sent], *, concurrency: int) -> RawRun:
+    """The recorded requests again, in their order; any reply below 500 counts as served."""
+    return asyncio.run(_drive(base_url, iter(recorded), concurrency, None))

@@ -130,7 +130,10 @@ def run_log(path: Path | None, redactor: Redactor) -> Iterator[None]:
     if path is None:
         yield
         return
-    handler = logging.FileHandler(path, encoding="utf-8")
+    # One log per run, as with the reports. Append mode: forked workers write to the same
+    # file, and O_APPEND keeps their lines whole.
+    path.write_text("", encoding="utf-8")
+    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
     handler.addFilter(RedactingFilter(redactor))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     previous = log.level

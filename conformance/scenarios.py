@@ -36,6 +36,7 @@ class Scenario:
     needs: Callable[[Target, ModelSpec], bool] = lambda target, model: True
     shrink_cap: int | None = None  # fewer shrinking examples when each one is slow
     waits: bool = False  # mostly sleeps (polls): started early so other units fill the wait
+    requests: float = 1.0  # requests per example, roughly: how long a unit runs, for scheduling
 
     def applies(self, target: Target, model: ModelSpec) -> bool:
         return target.profile in self.profiles and self.needs(target, model)
@@ -141,6 +142,7 @@ DETERMINISM = Scenario(
     0.2,
     lambda t, m: _texts(t).map(lambda x: _twice(t, m, x)),
     lambda t, m: [_twice(t, m, list(S.CORPUS[:3]))],
+    requests=2,
 )
 
 
@@ -159,6 +161,7 @@ BATCH = Scenario(
         lambda xs: _batch_case(t, m, xs)
     ),
     lambda t, m: [_batch_case(t, m, list(S.CORPUS[:4]))],
+    requests=4.5,  # the batch, then 2 to 6 texts alone
 )
 
 
@@ -181,6 +184,7 @@ POOLING = Scenario(
         lambda xs: _pooling_case(t, m, xs)
     ),
     lambda t, m: [_pooling_case(t, m, [S.CORPUS[0]])],
+    requests=2,
     needs=lambda t, m: {"cls", "mean"} <= set(_limits(m).pooling),
 )
 

@@ -233,6 +233,55 @@ def openai_limits() -> OpenAILimits:
 # --- texts ----------------------------------------------------------------------------------
 
 
+# One character from each corner of Unicode a tokenizer meets: Latin, Latin-1, Greek, Cyrillic,
+# Hebrew and Arabic (right to left), Devanagari, Thai, CJK, kana, Hangul, digits of other
+# scripts, currency and math symbols, punctuation, and characters outside the BMP (emoji,
+# mathematical letters, a historic script). Picked, not drawn per code point: one draw each,
+# and no Unicode category tables to build.
+SINGLE_CHARACTERS = (
+    *"aZ7?!@#~ßéñøÆ©°±µ¿ΩλЖяשׁאبمिक्षไทย中文字あアー한글٣७€£¥∑√∞≠→•…—«»",
+    *("😀", "🦙", "🚀", "\U0001d518", "\U00013000", "🀄"),  # math fraktur U, a hieroglyph
+)
+# Fragments texts are assembled from, one draw each: words, numbers, punctuation runs, other
+# scripts, emoji (with skin tones and ZWJ sequences), combining marks, odd spaces.
+FRAGMENTS = (
+    *WORDS,
+    "42",
+    "3.14159",
+    "-7",
+    "1e10",
+    "...",
+    "?!",
+    "(a)",
+    '"quoted"',
+    "it's",
+    "#tag",
+    "@user",
+    "C++",
+    "a/b",
+    "x=1;",
+    "<b>bold</b>",
+    "{json}",
+    "\\n",
+    *NON_ASCII,
+    *EMOJI,
+    "e\u0301",  # e + combining acute
+    "Z\u0351\u0352\u0353",  # stacked combining marks
+    "\u200bzero\u200bwidth",
+    "\u202eRTL override",
+    "ﬁ ligature",
+    "\uff46\uff55\uff4c\uff4c",  # fullwidth "full"
+    "\u00a0",
+    "\u3000",
+)
+PRINTABLE = string.ascii_letters + string.digits + string.punctuation + " "
+# Code points drawn one by one, beyond ASCII: a fixed sample (Hypothesis keeps the shrinking
+# order), every category the schemas' strings may hold, the BMP and beyond.
+WIDE_ALPHABET = "".join(
+    dict.fromkeys("".join(SINGLE_CHARACTERS) + "\u0301\u0308\u00a0\u2003" + "ĀăĦŋƒǅȘɐʃ")
+)
+
+
 def _padded(minimum: int) -> Any:
     return lambda text: text if len(text) >= minimum else text + "x" * (minimum - len(text))
 
@@ -248,26 +297,50 @@ def long_text(count: int, start: int) -> str:
     return " ".join(word_run(count, start))
 
 
+def _joined(parts: list[str], spaced: bool) -> str:
+    return (" " if spaced else "").join(parts)
+
+
 @cache
 def texts(minimum: int = 1) -> st.SearchStrategy[str]:
-    """Valid texts of at least `minimum` characters, boundaries included."""
-    words = st.sampled_from(WORDS)
-    printable = string.ascii_letters + string.digits + string.punctuation + " "
+    """Valid texts of at least `minimum` characters, boundaries included.
+
+    Most kinds are made of whole pieces (a word, a fragment, a character: one draw each);
+    two are drawn character by character, ASCII and beyond. A draw costs Hypothesis tens of
+    microseconds, and texts are most of what a run draws."""
+    fragments = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=6)
     kinds = st.one_of(
-        st.lists(words, min_size=1, max_size=12).map(" ".join),
-        st.text(alphabet=printable, min_size=1, max_size=40),
-        st.characters(categories=("L", "N", "P", "S")),  # one character
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join),
+        st.builds(_joined, fragments, st.booleans()),
+        st.text(alphabet=PRINTABLE, min_size=1, max_size=24),
+        st.sampled_from(SINGLE_CHARACTERS),
         st.builds(long_text, st.integers(60, 90), st.integers(0, len(WORDS) - 1)),
-        st.text(
-            alphabet=st.characters(categories=("L", "M", "N", "P", "S", "Zs"), min_codepoint=0xA0),
-            min_size=1,
-            max_size=16,
-        ),
+        st.text(alphabet=WIDE_ALPHABET, min_size=1, max_size=10),
         st.sampled_from(NON_ASCII),
-        st.lists(st.sampled_from(EMOJI) | words, min_size=1, max_size=6).map(" ".join),
         st.text(alphabet=WHITESPACE, min_size=1, max_size=6),
     )
     return kinds.map(_padded(max(minimum, 1)))
+
+
+@cache
+def batch_texts(minimum: int, max_items: int) -> st.SearchStrategy[list[str]]:
+    """A batch: 1 to `max_items` texts. Three items in four are one whole text from a fixed
+    pool (one draw), the fourth is drawn like a single text: batches are about how many texts
+    come back and in which order, and a long batch drawn character by character cost more
+    than the requests it made."""
+    pool = st.sampled_from(tuple(_padded(max(minimum, 1))(t) for t in text_pool()))
+    item = st.one_of(pool, pool, pool, texts(minimum))
+    return st.lists(item, min_size=1, max_size=max_items)
+
+
+@cache
+def text_pool() -> tuple[str, ...]:
+    """Whole texts of every kind `texts` makes, for batch items."""
+    pieces = (*CORPUS, *WORDS, *FRAGMENTS, *SINGLE_CHARACTERS, *NON_ASCII)
+    mixed = tuple(
+        f"{WORDS[i % len(WORDS)]} {FRAGMENTS[(7 * i) % len(FRAGMENTS)]}" for i in range(40)
+    )
+    return tuple(dict.fromkeys((*pieces, *mixed, long_text(70, 3), " ", "\t\n", "\u3000")))
 
 
 def _boundary_texts(minimum: int) -> list[str]:
@@ -350,8 +423,7 @@ def _pooling(lim: InputLimits) -> st.SearchStrategy[str]:
 
 
 def _text_field(lim: InputLimits) -> st.SearchStrategy[str | list[str]]:
-    one = texts(lim.text_min)
-    return one | st.lists(one, min_size=1, max_size=lim.max_items)
+    return texts(lim.text_min) | batch_texts(lim.text_min, lim.max_items)
 
 
 def embed_payloads(lim: InputLimits) -> st.SearchStrategy[Payload]:

@@ -41,6 +41,11 @@ class Request:
     label: str = ""  # what this request is for, e.g. "batch" or "single #2"
 
     def content(self) -> bytes | None:
+        return self._content
+
+    @cached_property
+    def _content(self) -> bytes | None:
+        # Encoded once: the request is sent, logged and retried from the same bytes.
         if self.body is NO_BODY:
             return None
         text = json.dumps(self.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)

@@ -10,6 +10,7 @@ from conformance.checks import ALL
 from conformance.checks.base import Tolerances
 from conformance.command import RunConfig, execute
 from conformance.errors import ConfigError
+from conformance.options import PARALLEL_MODES, default_parallel
 from conformance.profiles import PROFILES
 from conformance.runner import DEFAULT_MAX_EXAMPLES, RunOptions
 from conformance.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
@@ -90,6 +91,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--seed", type=int, help="Hypothesis seed (default: random, reported)")
     run.add_argument("--workers", type=_positive_int, default=4, help="concurrent requests")
+    run.add_argument(
+        "--parallel",
+        choices=PARALLEL_MODES,
+        default=default_parallel(),
+        help="workers as processes (default on Linux: uses every core) or threads of one process",
+    )
     run.add_argument("--rate-limit", type=_positive_float, metavar="R", help="requests/second")
     run.add_argument("--checks", type=_names, default=[], help="only these checks (a,b)")
     run.add_argument("--exclude-checks", type=_names, default=[], help="skip these checks")
@@ -160,6 +167,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         max_examples=args.max_examples,
         seed=args.seed,
         workers=args.workers,
+        parallel=args.parallel,
         rate_limit=args.rate_limit,
         checks=tuple(args.checks),
         exclude_checks=tuple(args.exclude_checks),

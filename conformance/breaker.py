@@ -1,0 +1,48 @@
+"""The transport-failure breaker every worker of a run shares, threads or processes.
+
+After `limit` consecutive transport failures (timeouts, resets, refused connections), wherever
+they happened, the breaker trips and nothing more is sent to the target: a dead or hostile
+server costs a handful of requests, not a full run of timeouts. The state sits in shared memory
+(`multiprocessing`), which forked worker processes inherit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing.sharedctypes import SynchronizedString
+from typing import cast
+
+REASON_BYTES = 400  # the reason is a short sentence; a longer server message is cut
+
+
+class Breaker:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._consecutive = multiprocessing.Value("i", 0)
+        self._tripped = multiprocessing.Event()
+        self._reason = cast(SynchronizedString, multiprocessing.Array("c", REASON_BYTES))
+
+    @property
+    def reason(self) -> str:
+        """'' while closed; once tripped, why nothing more is sent."""
+        if not self._tripped.is_set():
+            return ""
+        return self._reason.value.decode("utf-8", "replace")
+
+    def record(self, transport_failure: bool, error: str) -> bool:
+        """Count one exchange; True when this one tripped the breaker."""
+        with self._consecutive.get_lock():
+            if not transport_failure:
+                self._consecutive.value = 0
+                return False
+            self._consecutive.value += 1
+            if self._consecutive.value < self.limit or self._tripped.is_set():
+                return False
+            reason = (
+                f"not sent: {self.limit} requests in a row failed at the transport level "
+                f"(last: {error})"
+            )
+            encoded = reason.encode("utf-8")[: REASON_BYTES - 1]
+            self._reason.value = encoded.decode("utf-8", "ignore").encode("utf-8")
+            self._tripped.set()
+            return True

@@ -1,0 +1,356 @@
+"""One unit of a run: a scenario against one model of one target, boundaries then Hypothesis.
+
+Within a unit, boundary cases go first, then Hypothesis draws cases (seeded, with an example
+database) and shrinks failing ones. Every check runs on every outcome; the smallest failing
+example per check is kept. A failing example raises an exception type named after the set of
+checks it failed, so Hypothesis shrinks each combination on its own. A unit is described by a
+`UnitSpec` (plain, picklable data), so that it can run in a worker process as well as here.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.database import ExampleDatabase
+from hypothesis.errors import Flaky
+
+from conformance.breaker import Breaker
+from conformance.checks import REGISTRY, Case, CheckContext, CheckFailed, Outcome
+from conformance.checks.queue import is_pending, request_id
+from conformance.options import RunOptions
+from conformance.profiles import ModelSpec, Target
+from conformance.results import Finding, Tally, UnitResult
+from conformance.scenarios import SCENARIOS
+from conformance.strategies import claim_problem
+from conformance.transport import Exchange, HttpClient, Request
+
+log = logging.getLogger("embedcheck.run")
+
+BREAKER = 5  # consecutive transport failures after which the target is left alone
+# Polls of a queued job back off from FIRST_POLL to LAST_POLL seconds: a quick job is seen
+# done within tens of milliseconds, a slow one costs a few more polls than a longer start.
+FIRST_POLL = 0.01
+LAST_POLL = 2.0
+TRANSPORT_FAILURES = frozenset({"timeout", "reset", "disconnected", "too-large", "connect"})
+SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+@functools.cache
+def case_strategy(scenario: str, target: Target, model: ModelSpec) -> st.SearchStrategy[Case]:
+    """The scenario's strategy for this model, built and validated once per process (and, with
+    worker processes, once before they are forked)."""
+    factory = SCENARIO_BY_NAME[scenario].strategy
+    assert factory is not None, f"{scenario} has no strategy"
+    strategy = factory(target, model)
+    strategy.validate()
+    return strategy
+
+
+def warm_up(specs: list[UnitSpec]) -> None:
+    """Do once here what every worker would otherwise do for itself: build and validate the
+    strategies, compile the schemas their payloads are checked against, and let Hypothesis
+    set itself up (its lazy modules, the constants it mines from loaded modules, and its
+    per-thread random generator, whose registration runs a full garbage collection). Forked
+    workers inherit all of it."""
+    for spec in specs:
+        scenario = SCENARIO_BY_NAME[spec.scenario]
+        for case in scenario.boundaries(spec.target, spec.model):
+            for payload in case.payloads:
+                claim_problem(payload)
+        if scenario.strategy is not None and scenario.weight > 0:
+            case_strategy(spec.scenario, spec.target, spec.model)
+    _mine_constants()
+    _one_example()
+
+
+@settings(max_examples=1, database=None, phases=(Phase.generate,), deadline=None)
+@given(st.integers())
+def _one_example(number: int) -> None:
+    pass
+
+
+def _mine_constants() -> None:
+    # Hypothesis parses the source of every loaded local module for constants to draw, once
+    # per process, on its first draw that wants one (~0.2 s). Not a public API: skipped if gone.
+    try:
+        from hypothesis.internal.conjecture.providers import _get_local_constants
+    except ImportError:
+        return
+    _get_local_constants()
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """Which unit: (target, model, scenario), its Hypothesis seed, the checks that judge it."""
+
+    target: Target
+    model: ModelSpec
+    scenario: str
+    seed: int
+    checks: tuple[str, ...]  # names in REGISTRY; those that apply to the scenario are run
+
+    @property
+    def waits(self) -> bool:
+        return SCENARIO_BY_NAME[self.scenario].waits
+
+
+class Session:
+    """What the units of one worker share: its HTTP client, and the run's breaker."""
+
+    def __init__(self, client: HttpClient, breaker: Breaker) -> None:
+        self.client = client
+        self.breaker = breaker
+
+    @property
+    def stopped(self) -> str:
+        """'' while the target is being sent to; else why nothing more is sent."""
+        return self.breaker.reason
+
+    def send(self, request: Request) -> Exchange:
+        stopped = self.breaker.reason
+        if stopped:
+            return Exchange(request=request, skipped=True, error=stopped)
+        exchange = self.client.send(request)
+        if log.isEnabledFor(logging.INFO):  # the digest and the line cost more than the send
+            content = request.content() or b""
+            log.info(
+                "%s %s [%s] %d bytes #%s -> %s %s(%.3f s)",
+                request.method,
+                request.url,
+                request.label,
+                len(content),
+                hashlib.sha256(content).hexdigest()[:12],
+                exchange.status,
+                f"{exchange.error} " if exchange.error else "",
+                exchange.elapsed,
+            )
+        if self.breaker.record(exchange.error_kind in TRANSPORT_FAILURES, exchange.error):
+            log.warning("target stopped answering; no more requests are sent")
+        return exchange
+
+
+class Unsendable(Exception):
+    """A drawn payload is not what it claims; it must not be sent."""
+
+
+def _failure_type(names: tuple[str, ...]) -> type[Exception]:
+    # One exception class per set of failed checks: Hypothesis tells bugs apart by type, so
+    # each combination is shrunk to its own minimal example.
+    with _TYPES_LOCK:
+        if names not in _FAILURE_TYPES:
+            _FAILURE_TYPES[names] = type(
+                "ChecksFailed_" + "_".join(n.replace("-", "_") for n in names),
+                (AssertionError,),
+                {},
+            )
+        return _FAILURE_TYPES[names]
+
+
+_FAILURE_TYPES: dict[tuple[str, ...], type[Exception]] = {}
+_TYPES_LOCK = threading.Lock()
+
+
+class UnitRun:
+    def __init__(
+        self,
+        session: Session,
+        spec: UnitSpec,
+        options: RunOptions,
+        database: ExampleDatabase | None,
+    ) -> None:
+        self.session = session
+        self.target = target = spec.target
+        self.model = model = spec.model
+        self.scenario = scenario = SCENARIO_BY_NAME[spec.scenario]
+        checks = (REGISTRY[name] for name in spec.checks)
+        self.checks = [c for c in checks if c.applies(target.profile, scenario.name)]
+        self.options = options
+        self.seed = spec.seed
+        self.database = database
+        self.ctx = CheckContext(target, model, options.tolerances)
+        self.result = UnitResult(target, model.label, scenario.name)
+        self._first_failure_at: int | None = None
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def execute(self, case: Case) -> Outcome:
+        for payload in case.payloads:
+            problem = claim_problem(payload)
+            if problem:
+                raise Unsendable(problem)
+        if case.scenario == "async":
+            return self._execute_async(case)
+        exchanges = []
+        for index, payload in enumerate(case.payloads):
+            request = self.target.request(
+                self.model,
+                payload.body,
+                queue=payload.queue,
+                auth=payload.auth,
+                label=f"{case.scenario} #{index}: {payload.describe()}",
+            )
+            exchanges.append(self.session.send(request))
+        self.result.requests += len(exchanges)
+        return Outcome(case, tuple(exchanges))
+
+    def _execute_async(self, case: Case) -> Outcome:
+        payload = case.payloads[0]
+        submit = self.session.send(
+            self.target.request(self.model, payload.body, queue=True, label="queue submit")
+        )
+        polls: list[Exchange] = []
+        start = time.monotonic()
+        job = request_id(self.ctx, submit) if submit.answered else None
+        delay = FIRST_POLL
+        while job is not None and time.monotonic() - start < self.options.tolerances.async_timeout:
+            time.sleep(delay)
+            delay = min(delay * 2, LAST_POLL)
+            poll = self.session.send(
+                self.target.request(self.model, {"request_id": job}, label=f"poll {len(polls)}")
+            )
+            polls.append(poll)
+            if not (poll.answered and is_pending(self.ctx, poll)):
+                break
+        self.result.requests += 1 + len(polls)
+        return Outcome(case, (submit,), tuple(polls), time.monotonic() - start)
+
+    # --- judging ---------------------------------------------------------------------------
+
+    def judge(self, outcome: Outcome, origin: str) -> list[str]:
+        """Run every check on `outcome`, tally, keep findings; the names of the failed checks."""
+        self.result.examples += 1
+        if any(e.skipped for e in outcome.all_exchanges):
+            return []
+        inconclusive = any(e.inconclusive for e in outcome.all_exchanges)
+        failed = []
+        size = len(outcome.case.key())
+        for check in self.checks:
+            tally = self.result.tallies.setdefault(check.name, Tally())
+            if inconclusive:
+                tally.inconclusive += 1
+                continue
+            try:
+                judged = check.fn(self.ctx, outcome)
+            except CheckFailed as failure:
+                tally.failed += 1
+                failed.append(check.name)
+                known = self.result.findings.get(check.name)
+                if known is None or size < known.size:
+                    self.result.findings[check.name] = Finding(
+                        check.name,
+                        self.target.profile,
+                        self.model.label,
+                        self.scenario.name,
+                        failure,
+                        outcome,
+                        origin,
+                        size,
+                    )
+                log.info("%s failed on %s: %s", check.name, self.result.column, failure.message)
+                continue
+            except Exception:
+                tally.errors += 1
+                self.result.error = f"check {check.name} crashed: {traceback.format_exc(limit=3)}"
+                log.error("check %s crashed", check.name, exc_info=True)
+                continue
+            if judged:
+                tally.passed += 1
+        return failed
+
+    # --- the two phases --------------------------------------------------------------------
+
+    def run(self) -> UnitResult:
+        start = time.monotonic()
+        try:
+            boundaries = self.scenario.boundaries(self.target, self.model)
+            for case in boundaries if self.options.boundaries else []:
+                if self.session.stopped:
+                    break
+                self.judge(self.execute(case), "boundary")
+            if self.scenario.strategy is not None and self.scenario.weight > 0:
+                self._generate()
+        except Exception:
+            self.result.error = traceback.format_exc(limit=4)
+            log.error("unit %s %s crashed", self.result.column, self.scenario.name, exc_info=True)
+        self.result.elapsed = time.monotonic() - start
+        return self.result
+
+    def _examples(self) -> int:
+        return max(1, round(self.options.max_examples * self.scenario.weight))
+
+    def _generate(self) -> None:
+        strategy = case_strategy(self.scenario.name, self.target, self.model)
+        seen: dict[str, type[Exception]] = {}
+        sent = [0]
+        budget = min(
+            self.options.shrink_budget, self.scenario.shrink_cap or self.options.shrink_budget
+        )
+
+        def test(case: Case) -> None:
+            key = case.key()
+            if key in seen:
+                raise seen[key]("replayed")  # Hypothesis replays the minimal example at the end
+            if self.session.stopped:
+                return
+            if self._first_failure_at is not None and (sent[0] - self._first_failure_at >= budget):
+                return  # shrinking budget spent: the smallest example so far stands
+            try:
+                outcome = self.execute(case)
+            except Unsendable:
+                reject()
+            sent[0] += 1
+            failed = self.judge(outcome, "generated")
+            if failed:
+                if self._first_failure_at is None:
+                    self._first_failure_at = sent[0]
+                kind = _failure_type(tuple(sorted(failed)))
+                seen[key] = kind
+                raise kind(", ".join(failed))
+
+        wrapped = given(strategy)(test)
+        # Distinct database keys per unit: the inner test's source is the same for all.
+        wrapped._hypothesis_internal_add_digest = self._digest()  # type: ignore[attr-defined]
+        configured = settings(
+            max_examples=self._examples(),
+            deadline=None,
+            database=self.database,
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+            report_multiple_bugs=True,
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        )(wrapped)
+        runnable = hypothesis_seed(self.seed)(configured)
+        try:
+            runnable()
+        except (AssertionError, Flaky, BaseExceptionGroup) as exc:
+            # Findings are already recorded; what matters is that nothing else escaped.
+            unexpected = _unexpected(exc)
+            if unexpected is not None:
+                raise unexpected from exc
+
+    def _digest(self) -> bytes:
+        key = f"{self.target.profile}|{self.target.base_url}|{self.model.name}|{self.scenario.name}"
+        return key.encode()
+
+
+def _unexpected(exc: BaseException) -> BaseException | None:
+    """The first exception in `exc` that is not a check failure (or Hypothesis' wrapping)."""
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _unexpected(inner)
+            if found is not None:
+                return found
+        return None
+    if type(exc) in _FAILURE_TYPES.values() or isinstance(exc, Flaky):
+        return None
+    return exc

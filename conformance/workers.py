@@ -1,0 +1,189 @@
+"""Where units run: in worker processes (the default on Linux) or in threads of this process.
+
+Hypothesis is CPU-bound Python: threads of one process take turns on one core, and a thread
+whose reply has arrived waits for the others to let go of the GIL. Worker processes, forked
+from this one, each take one unit at a time and keep one request in flight, so `--workers N`
+keeps N requests in flight on as many cores as there are.
+
+Forked workers inherit what the run set up before the fork: the Hypothesis home and example
+database, the shared breaker and rate limiter, the logger levels. Their log records are sent
+back and handled here, by this process's handlers (run.log with its redaction, or a test's
+log capture), as if the workers were threads.
+The pool is forked before any request is sent, so no worker holds a copy of a connection; each
+opens its own. A worker that dies takes only its unit with it: the unit is reported as an
+error, the other units still run.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import logging.handlers
+import multiprocessing
+import signal
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.queues import SimpleQueue
+from typing import Any
+
+from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
+
+from conformance.breaker import Breaker
+from conformance.options import RunOptions
+from conformance.ratelimit import RateLimiter
+from conformance.results import UnitResult
+from conformance.transport import HttpClient
+from conformance.unit import Session, UnitRun, UnitSpec
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What every worker needs besides the unit itself."""
+
+    options: RunOptions
+    breaker: Breaker
+    limiter: RateLimiter | None
+
+    @property
+    def forks(self) -> bool:
+        """Whether the units run in forked worker processes."""
+        return self.options.parallel == "processes" and self.options.workers > 1
+
+    def client(self, pool_size: int) -> HttpClient:
+        options = self.options
+        return HttpClient(
+            timeout=options.timeout,
+            max_body=options.max_body,
+            retries=options.retries,
+            max_retry_wait=options.max_retry_wait,
+            rate_limiter=self.limiter,
+            pool_size=pool_size,
+        )
+
+    def database(self) -> ExampleDatabase | None:
+        path = self.options.example_db
+        return DirectoryBasedExampleDatabase(str(path)) if path else None
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+_worker: tuple[WorkerSetup, Session, ExampleDatabase | None] | None = None
+
+
+def _start_worker(setup: WorkerSetup, records: SimpleQueue[Any]) -> None:
+    global _worker
+    # Ctrl-C goes to the whole process group: the parent stops the run, workers just end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _send_logs_to(records)
+    _worker = (setup, Session(setup.client(pool_size=2), setup.breaker), setup.database())
+
+
+def _ready() -> bool:
+    return _worker is not None
+
+
+def _run_unit(spec: UnitSpec) -> UnitResult:
+    assert _worker is not None, "the worker was not started"
+    setup, session, database = _worker
+    return UnitRun(session, spec, setup.options, database).run()
+
+
+def _send_logs_to(records: SimpleQueue[Any]) -> None:
+    """In a worker: every log record goes to `records` instead of the handlers copied at fork."""
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        if isinstance(logger, logging.Logger):
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
+    logging.getLogger().addHandler(_ToParent(records))
+
+
+class _ToParent(logging.handlers.QueueHandler):
+    """A QueueHandler onto a multiprocessing SimpleQueue (which has no put_nowait)."""
+
+    def __init__(self, records: SimpleQueue[Any]) -> None:
+        super().__init__(records)  # type: ignore[arg-type]
+        self.records = records
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        self.records.put(record)
+
+
+@contextmanager
+def _logs_from(records: SimpleQueue[Any]) -> Iterator[None]:
+    """In the parent: handle the workers' records, each by the logger it was emitted on."""
+
+    def handle() -> None:
+        while (record := records.get()) is not None:
+            logging.getLogger(record.name).handle(record)
+
+    thread = threading.Thread(target=handle, name="embedcheck-worker-logs", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        records.put(None)
+        thread.join()
+
+
+class Workers:
+    """Runs units: `submit` one, get a future of its result."""
+
+    def __init__(self, executor: Executor, run_unit: object) -> None:
+        self._executor = executor
+        self._run_unit = run_unit
+
+    def submit(self, spec: UnitSpec) -> Future[UnitResult]:
+        return self._executor.submit(self._run_unit, spec)  # type: ignore[arg-type]
+
+
+@contextmanager
+def open_workers(setup: WorkerSetup) -> Iterator[Workers]:
+    """The run's workers, as processes or threads per `setup.options.parallel`."""
+    count = max(1, setup.options.workers)
+    if not setup.forks:
+        with setup.client(pool_size=max(2, count)) as client:
+            session = Session(client, setup.breaker)
+            database = setup.database()
+
+            def run_unit(spec: UnitSpec) -> UnitResult:
+                return UnitRun(session, spec, setup.options, database).run()
+
+            with ThreadPoolExecutor(max_workers=count) as threads:
+                yield Workers(threads, run_unit)
+        return
+    context = multiprocessing.get_context("fork")
+    records: SimpleQueue[Any] = context.SimpleQueue()
+    processes = ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(setup, records),
+    )
+    try:
+        # What is loaded by now is the workers' for good: the garbage collector leaves it alone,
+        # so collections in a worker neither scan it nor copy its pages.
+        gc.freeze()
+        # The first submission forks every worker: now, before this process sends anything
+        # or starts a thread of its own.
+        processes.submit(_ready).result()
+        gc.unfreeze()
+        with _logs_from(records):
+            yield Workers(processes, _run_unit)
+            processes.shutdown(wait=True)
+    except BaseException:
+        _stop(processes)
+        raise
+
+
+def _stop(processes: ProcessPoolExecutor) -> None:
+    """End the workers now (the run was interrupted): pending units are dropped."""
+    # Not public before Python 3.14 (terminate_workers); without it a worker in the middle of
+    # a long unit would keep the interrupted run alive.
+    running = list((getattr(processes, "_processes", None) or {}).values())
+    processes.shutdown(wait=False, cancel_futures=True)
+    for process in running:
+        process.terminate()
