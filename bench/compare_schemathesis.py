@@ -28,6 +28,7 @@ Tables go to stdout as markdown (paste them into bench/README.md); progress goes
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import shutil
 import sys
@@ -108,6 +109,7 @@ class SpeedRow:
     wall: float  # process start to exit (the raw loops: the loop itself)
     own_time: float  # the time spent sending: the tool's own report of its run, or the loop
     mock_cpu: float
+    tool_cpu: float  # CPU seconds of the tool's processes (the raw loops: this process)
     errors: str = ""  # the tool's own crashes during the run
 
     @property
@@ -122,12 +124,30 @@ class SpeedRow:
     def sending_rate(self) -> float:
         return self.requests / self.own_time
 
+    @property
+    def cpu_per_request(self) -> float:
+        """Milliseconds of CPU, tool and mock together, per request: on a machine whose cores
+        both sides share, what bounds the requests/s."""
+        return 1000 * (self.tool_cpu + self.mock_cpu) / self.requests
 
-def _measured(host: MockHost, action: Callable[[], T]) -> tuple[T, int, float]:
-    """`action`'s result, the requests the clean mock got meanwhile, and its CPU seconds."""
-    requests, cpu = host.requests_to(None), host.cpu_seconds()
+
+@dataclass(frozen=True)
+class Measured:
+    requests: int  # what the clean mock received meanwhile
+    mock_cpu: float
+    tool_cpu: float  # this process and the children it waited for
+
+
+def _measured(host: MockHost, action: Callable[[], T]) -> tuple[T, Measured]:
+    """`action`'s result, and what the mock and the tool spent on it."""
+    requests, cpu, own = host.requests_to(None), host.cpu_seconds(), machine.cpu_seconds()
     result = action()
-    return result, host.requests_to(None) - requests, host.cpu_seconds() - cpu
+    spent = Measured(
+        host.requests_to(None) - requests,
+        host.cpu_seconds() - cpu,
+        machine.cpu_seconds() - own,
+    )
+    return result, spent
 
 
 def _embedcheck_cli(setup: Setup, examples: int, seed: int) -> EmbedcheckRun:
@@ -169,7 +189,8 @@ def speed(setup: Setup, seed: int) -> list[SpeedRow]:
         _schemathesis_workers_ai(setup, 1, seed, 1, schemathesis_tool.QUICK_PHASES)
     progress(f"speed: embedcheck, --max-examples {n}...")
     host.recorded()  # from here on, what /clean receives is embedcheck's
-    ec, ec_requests, ec_cpu = _measured(host, lambda: _embedcheck_cli(setup, n, seed))
+    ec, spent = _measured(host, lambda: _embedcheck_cli(setup, n, seed))
+    ec_requests = spent.requests
     sent = [raw_load.Sent.from_json(r) for r in host.recorded()]
     _require(ec.exit_code == 0, f"embedcheck failed on the clean mock: {ec}")
     _require(len(sent) == ec_requests, f"recorded {len(sent)} of {ec_requests} requests")
@@ -180,26 +201,41 @@ def speed(setup: Setup, seed: int) -> list[SpeedRow]:
             ec_requests,
             ec.wall,
             ec.running_time,
-            ec_cpu,
+            spent.mock_cpu,
+            spent.tool_cpu,
             ", ".join(ec.errors),
         )
     ]
     for count in dict.fromkeys((workers, 1)):
         progress(f"speed: Schemathesis, --max-examples {n}, {count} worker(s)...")
-        st, st_requests, st_cpu = _measured(
+        st, spent = _measured(
             host, partial(_schemathesis_workers_ai, setup, n, seed, count, budget.phases)
         )
         rows.append(
             SpeedRow(
                 f"(b) Schemathesis, {count} worker{'s' if count > 1 else ''}",
                 st.checked,
-                st_requests,
+                spent.requests,
                 st.wall,
                 st.running_time,
-                st_cpu,
+                spent.mock_cpu,
+                spent.tool_cpu,
                 ", ".join(st.errors),
             )
         )
+    progress("speed: embedcheck's generation alone, nothing sent...")
+    alone = embedcheck_tool.generation_only(max_examples=n, seed=seed, workers=workers)
+    rows.append(
+        SpeedRow(
+            f"(d) embedcheck's Hypothesis generation alone, nothing sent, {workers} workers",
+            None,
+            alone.requests,
+            alone.wall,
+            alone.wall,
+            0.0,
+            alone.cpu,
+        )
+    )
     base = host.base_url(None)
     loads: list[tuple[str, Callable[[], raw_load.RawRun]]] = [
         (
@@ -213,7 +249,7 @@ def speed(setup: Setup, seed: int) -> list[SpeedRow]:
     ]
     for title, load in loads:
         progress(f"speed: {title}, {ec_requests} requests, best of {RAW_ROUNDS}...")
-        raw, raw_requests, raw_cpu = min(
+        raw, spent = min(
             (_measured(host, load) for _ in range(RAW_ROUNDS)),
             key=lambda measured: measured[0].wall,
         )
@@ -222,10 +258,11 @@ def speed(setup: Setup, seed: int) -> list[SpeedRow]:
             SpeedRow(
                 f"{title}, {workers} in flight, best of {RAW_ROUNDS}",
                 None,
-                raw_requests,
+                spent.requests,
                 raw.wall,
                 raw.wall,
-                raw_cpu,
+                spent.mock_cpu,
+                spent.tool_cpu,
             )
         )
     return rows
@@ -236,7 +273,7 @@ def _require(condition: bool, message: str) -> None:
         raise SystemExit(f"compare_schemathesis: {message}")
 
 
-def speed_report(rows: list[SpeedRow], budget: Budget) -> list[str]:
+def speed_report(rows: list[SpeedRow], budget: Budget, startup: float) -> list[str]:
     def cell(value: float | int | None, digits: int = 1) -> str:
         if value is None:
             return "—"
@@ -253,7 +290,9 @@ def speed_report(rows: list[SpeedRow], budget: Budget) -> list[str]:
                 "requests (mock count)",
                 "wall s",
                 "sending s",
+                "tool CPU s",
                 "mock CPU s",
+                "CPU ms/request (tool + mock)",
                 "checked examples/s (wall)",
                 "requests/s (wall)",
                 "requests/s (sending)",
@@ -266,7 +305,9 @@ def speed_report(rows: list[SpeedRow], budget: Budget) -> list[str]:
                     r.requests,
                     cell(r.wall, 2),
                     cell(r.own_time, 2),
+                    cell(r.tool_cpu, 2),
                     cell(r.mock_cpu, 2),
+                    cell(r.cpu_per_request, 2),
                     cell(r.checked_rate if r.checked is not None else None),
                     cell(r.request_rate),
                     cell(r.sending_rate),
@@ -277,8 +318,8 @@ def speed_report(rows: list[SpeedRow], budget: Budget) -> list[str]:
         ),
         "",
     ]
-    ec, replay, single = rows[0], rows[-2], rows[-1]
-    best = max(rows[1:-2], key=lambda r: r.checked_rate)
+    ec, alone, replay, single = rows[0], rows[-3], rows[-2], rows[-1]
+    best = max(rows[1:-3], key=lambda r: r.checked_rate)
     checked = ec.checked_rate / best.checked_rate if best.checked_rate else float("inf")
     same = ec.sending_rate / replay.sending_rate
     cheapest = ec.sending_rate / single.sending_rate
@@ -302,7 +343,40 @@ def speed_report(rows: list[SpeedRow], budget: Budget) -> list[str]:
             ),
         ),
     )
-    return [*lines, ""]
+    return [*lines, "", *cpu_budget(ec, alone, replay, startup)]
+
+
+def cpu_budget(ec: SpeedRow, alone: SpeedRow, replay: SpeedRow, startup: float) -> list[str]:
+    """Where (a)'s CPU goes while it sends, next to what 0.7x the replay's rate would allow:
+    the tool and the mock share this machine's cores, so their CPU per request bounds the
+    requests/s."""
+    cores = os.cpu_count() or 1
+    budget = 1000 * cores / (RAW_GOAL * replay.sending_rate)
+    per_request = 1000 / ec.requests
+    generation = alone.tool_cpu * per_request
+    mock = ec.mock_cpu * per_request
+    rest = (ec.tool_cpu - startup - alone.tool_cpu) * per_request
+    return [
+        f"CPU per request of (a) while sending, against what {RAW_GOAL}x (c) allows: "
+        f"{cores} cores / ({RAW_GOAL} x {replay.sending_rate:.0f} requests/s) = "
+        f"**{budget:.2f} ms** for tool and mock together.",
+        "",
+        *table(
+            ("part of (a)", "ms CPU per request"),
+            (
+                ("Hypothesis generation (row d, over (a)'s requests)", f"{generation:.2f}"),
+                ("the mock serving (a)", f"{mock:.2f}"),
+                ("the rest of embedcheck: HTTP, checks, logs, reports, workers", f"{rest:.2f}"),
+                ("**total while sending**", f"**{generation + mock + rest:.2f}**"),
+                (
+                    f"(not in the window: start-up, {startup:.2f} s CPU, measured with "
+                    "`embedcheck run --list-checks`)",
+                    f"{startup * per_request:.2f}",
+                ),
+            ),
+        ),
+        "",
+    ]
 
 
 def _goal(value: float, goal: float) -> str:
@@ -472,7 +546,8 @@ def main() -> int:
     with MockHost(token) as host:
         setup = Setup(host, WORKDIR, budget)
         if args.part in ("all", "speed"):
-            emit(speed_report(speed(setup, budget.seeds[0]), budget))
+            rows = speed(setup, budget.seeds[0])
+            emit(speed_report(rows, budget, embedcheck_tool.startup_cpu()))
         if args.part in ("all", "faults"):
             emit(faults(setup))
     emit(

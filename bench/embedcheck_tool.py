@@ -1,24 +1,38 @@
-"""embedcheck two ways: the `embedcheck run` CLI in its own process (the speed comparison, as a
-user runs it), and the suite in this process against both profiles at once (the fault table,
-where only the verdict matters and 27 interpreter starts would be wasted).
+"""embedcheck three ways: the `embedcheck run` CLI in its own process (the speed comparison, as
+a user runs it), the suite in this process against both profiles at once (the fault table,
+where only the verdict matters and 27 interpreter starts would be wasted), and its Hypothesis
+generation alone, nothing sent (what the suite's speed is bounded by).
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given
+from hypothesis import seed as hypothesis_seed
+
 from conformance import checks as checks_module
-from conformance.checks import Tolerances
+from conformance.checks import Case, Tolerances
 from conformance.profiles import mock_target, model_spec
 from conformance.results import failed_checks
-from conformance.runner import RunOptions, run
+from conformance.runner import RunOptions, plan, run, unit_seed
+from conformance.unit import (
+    SCENARIO_BY_NAME,
+    UnitSpec,
+    case_strategy,
+    examples,
+    unit_settings,
+    warm_up,
+)
 from schemas import models
 
 ACCOUNT = "bench"
@@ -119,3 +133,74 @@ def run_in_process(
         errors=tuple(result.errors),
         exit_code=result.exit_code,
     )
+
+
+@dataclass(frozen=True)
+class GenerationRun:
+    wall: float
+    cpu: float  # CPU seconds of the worker processes
+    examples: int
+    requests: int  # what those examples would have sent (a queued batch: its submission)
+
+
+def _generate_only(spec: UnitSpec, options: RunOptions) -> tuple[int, int, float]:
+    """One unit's Hypothesis run, as the runner makes it, with a test that sends nothing."""
+    import time as clock
+
+    start = clock.process_time()
+    scenario = SCENARIO_BY_NAME[spec.scenario]
+    counts = [0, 0]
+
+    def test(case: Case) -> None:
+        counts[0] += 1
+        counts[1] += len(case.payloads)
+
+    if scenario.strategy is not None and scenario.weight > 0:
+        strategy = case_strategy(spec.scenario, spec.target, spec.model)
+        configured = unit_settings(examples(options, scenario), None)(given(strategy)(test))
+        hypothesis_seed(spec.seed)(configured)()
+    return counts[0], counts[1], clock.process_time() - start
+
+
+def generation_only(*, max_examples: int, seed: int, workers: int) -> GenerationRun:
+    """The Hypothesis side of `embedcheck run --profile workers-ai` alone: the same units,
+    seeds, budgets and worker processes, every example drawn, nothing sent or judged. What
+    the suite costs before it has sent a byte."""
+    specs_m = tuple(model_spec(name) for name in _model_ids())
+    target = mock_target("workers-ai", "http://127.0.0.1:9", specs_m, "unused")
+    options = RunOptions(max_examples=max_examples, seed=seed, workers=workers)
+    checks = list(checks_module.ALL)
+    names = tuple(c.name for c in checks)
+    specs = [
+        UnitSpec(t, m, s.name, unit_seed(seed, t.profile, m.name, s.name), names)
+        for t, m, s in plan([target], checks, options)
+    ]
+    warm_up(specs)
+    context = multiprocessing.get_context("fork")
+    start = time.perf_counter()
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        done = list(pool.map(_generate_only, specs, [options] * len(specs)))
+    wall = time.perf_counter() - start
+    return GenerationRun(
+        wall=wall,
+        cpu=sum(cpu for _, _, cpu in done),
+        examples=sum(n for n, _, _ in done),
+        requests=sum(r for _, r, _ in done),
+    )
+
+
+def startup_cpu(rounds: int = 3) -> float:
+    """CPU seconds of an `embedcheck run` that stops after loading everything a run loads
+    (`--list-checks`): the interpreter and imports, best of `rounds`."""
+    from bench.machine import cpu_seconds
+
+    best = float("inf")
+    for _ in range(rounds):
+        before = cpu_seconds()
+        subprocess.run(
+            [sys.executable, "-m", "embedcheck", "run", "--list-checks"],
+            capture_output=True,
+            check=True,
+        )
+        best = min(best, cpu_seconds() - before)
+    return best

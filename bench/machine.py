@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -16,6 +18,8 @@ PACKAGES = (
     "jsonschema-rs",
     "starlette",
     "uvicorn",
+    "httptools",
+    "uvloop",
 )
 
 
@@ -34,6 +38,13 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def cpu_seconds() -> float:
+    """CPU (user + system) this process and its finished children have used so far: a tool run
+    as a subprocess is counted once it has exited, with the processes it waited for."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def load_average() -> str:

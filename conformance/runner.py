@@ -29,7 +29,7 @@ from conformance.ratelimit import RateLimiter
 from conformance.results import RunResult, UnitResult
 from conformance.scenarios import SCENARIOS, Scenario, text_payload
 from conformance.strategies import CORPUS
-from conformance.unit import BREAKER, SCENARIO_BY_NAME, Session, UnitSpec, warm_up
+from conformance.unit import BREAKER, SCENARIO_BY_NAME, Session, UnitSpec, examples, warm_up
 from conformance.workers import WorkerSetup, open_workers
 
 __all__ = ["DEFAULT_MAX_EXAMPLES", "RunOptions", "plan", "run"]
@@ -57,14 +57,14 @@ def plan(
     return units
 
 
-def submit_order(specs: list[UnitSpec], max_examples: int) -> list[int]:
+def submit_order(specs: list[UnitSpec], options: RunOptions) -> list[int]:
     """Indices into `specs`, in the order to start them: units that mostly wait first (their
     sleeping overlaps the others' work), then the longest first, so that the run does not end
     on one long unit while the other workers sit idle."""
 
     def load(spec: UnitSpec) -> float:
         scenario = SCENARIO_BY_NAME[spec.scenario]
-        return max(1, round(max_examples * scenario.weight)) * scenario.requests
+        return examples(options, scenario) * scenario.requests
 
     return sorted(range(len(specs)), key=lambda i: (not specs[i].waits, -load(specs[i])))
 
@@ -115,7 +115,7 @@ def run(
             for target in targets:
                 preflight(Session(client, breaker), target)
         futures: dict[Future[UnitResult], int] = {
-            workers.submit(specs[i]): i for i in submit_order(specs, options.max_examples)
+            workers.submit(specs[i]): i for i in submit_order(specs, options)
         }
         for future in as_completed(futures):
             index = futures[future]

@@ -29,7 +29,7 @@ from conformance.checks.queue import is_pending, request_id
 from conformance.options import RunOptions
 from conformance.profiles import ModelSpec, Target
 from conformance.results import Finding, Tally, UnitResult
-from conformance.scenarios import SCENARIOS
+from conformance.scenarios import SCENARIOS, Scenario
 from conformance.strategies import claim_problem
 from conformance.transport import Exchange, HttpClient, Request
 
@@ -86,6 +86,26 @@ def _mine_constants() -> None:
     except ImportError:
         return
     _get_local_constants()
+
+
+def examples(options: RunOptions, scenario: Scenario) -> int:
+    """How many examples Hypothesis generates for a unit of `scenario`."""
+    return max(1, round(options.max_examples * scenario.weight))
+
+
+def unit_settings(max_examples: int, database: ExampleDatabase | None) -> settings:
+    """Hypothesis' settings for one unit: no deadline (a slow server is not a flaky test), no
+    health checks (a slow server fails them), quiet, every failure kept."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=database,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+        report_multiple_bugs=True,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+    )
 
 
 @dataclass(frozen=True)
@@ -284,9 +304,6 @@ class UnitRun:
         self.result.elapsed = time.monotonic() - start
         return self.result
 
-    def _examples(self) -> int:
-        return max(1, round(self.options.max_examples * self.scenario.weight))
-
     def _generate(self) -> None:
         strategy = case_strategy(self.scenario.name, self.target, self.model)
         seen: dict[str, type[Exception]] = {}
@@ -319,16 +336,7 @@ class UnitRun:
         wrapped = given(strategy)(test)
         # Distinct database keys per unit: the inner test's source is the same for all.
         wrapped._hypothesis_internal_add_digest = self._digest()  # type: ignore[attr-defined]
-        configured = settings(
-            max_examples=self._examples(),
-            deadline=None,
-            database=self.database,
-            suppress_health_check=list(HealthCheck),
-            verbosity=Verbosity.quiet,
-            print_blob=False,
-            report_multiple_bugs=True,
-            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
-        )(wrapped)
+        configured = unit_settings(examples(self.options, self.scenario), self.database)(wrapped)
         runnable = hypothesis_seed(self.seed)(configured)
         try:
             runnable()

@@ -10,8 +10,9 @@ database, the shared breaker and rate limiter, the logger levels. Their log reco
 back and handled here, by this process's handlers (run.log with its redaction, or a test's
 log capture), as if the workers were threads.
 The pool is forked before any request is sent, so no worker holds a copy of a connection; each
-opens its own. A worker that dies takes only its unit with it: the unit is reported as an
-error, the other units still run.
+opens its own. A worker process that dies (killed, out of memory, a crash in C code) breaks
+the pool: the units not finished by then are reported as errors, and the run still ends with
+its reports.
 """
 
 from __future__ import annotations

@@ -28,10 +28,15 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         message = f"Could not route to {path}" if status == 404 else f"{request.method} not allowed"
         error = ApiError(status, ROUTING_CODES.get(status, 7000), message)
         if path.startswith("/client/v4/") and not path.endswith("/v1/embeddings"):
-            return renderer.v4_error(error)
-        if "/v1/" in path:
-            return renderer.openai_error(error, {})
-        return renderer.worker_error(error, keep_status=True)
+            response = renderer.v4_error(error)
+        elif "/v1/" in path:
+            response = renderer.openai_error(error, {})
+        else:
+            response = renderer.worker_error(error, keep_status=True)
+        # A 405 names the methods the path takes (`Allow`, RFC 9110 15.5.6).
+        if isinstance(exc, HTTPException) and exc.headers:
+            response.headers.update(exc.headers)
+        return response
 
     routes = [
         *routes_workers_ai.routes(state),

@@ -26,6 +26,7 @@ from tests.conformance.hostile import hostile_server
         (["--url", "http://x/", "--mock-fault", "wrong-dims"], "bundled mock"),
         (["--max-examples", "0"], "at least 1"),
         (["--tolerance", "2"], "cosine"),
+        (["--parallel", "greenlets"], "invalid choice"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(

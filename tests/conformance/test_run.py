@@ -138,13 +138,15 @@ def test_twenty_seeds_against_the_clean_mock_find_nothing() -> None:
             assert result.errors == []
 
 
-def _sent(seed: int, base_url: str, caplog: pytest.LogCaptureFixture) -> list[str]:
-    """What a run sent, as sorted 'url [label] size #hash' lines (threads interleave)."""
+def _sent(
+    seed: int, base_url: str, caplog: pytest.LogCaptureFixture, parallel: str = "processes"
+) -> list[str]:
+    """What a run sent, as sorted 'url [label] size #hash' lines (workers interleave)."""
     specs = (model_spec("bge-small-en-v1.5"),)
     targets = [mock_target(p, base_url, specs, None) for p in ("worker", "openai")]
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="embedcheck.run"):
-        options = RunOptions(max_examples=6, seed=seed, boundaries=False)
+        options = RunOptions(max_examples=6, seed=seed, boundaries=False, parallel=parallel)
         run(targets, select(), options)
     return sorted(
         r.getMessage().split(" -> ")[0] for r in caplog.records if " -> " in r.getMessage()
@@ -159,6 +161,18 @@ def test_the_same_seed_sends_the_same_examples(caplog: pytest.LogCaptureFixture)
     assert len(first) > 20
     assert first == again
     assert first != other
+
+
+def test_worker_processes_and_threads_send_the_same_examples(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Each unit has its own seed, so where it runs changes nothing; and the log lines the
+    # worker processes write reach this process's handlers (here: pytest's capture).
+    with serve(MockConfig()) as mock:
+        processes = _sent(42, mock.base_url, caplog, "processes")
+        threads = _sent(42, mock.base_url, caplog, "threads")
+    assert len(processes) > 20
+    assert processes == threads
 
 
 def test_a_failure_is_shrunk_to_a_small_example(tmp_path: Path) -> None:

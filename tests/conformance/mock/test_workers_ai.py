@@ -275,6 +275,9 @@ async def test_worker_route_returns_raw_output_and_json_400_errors(
 async def test_unrouted_paths_answer_in_the_shape_of_their_api(client: httpx.AsyncClient) -> None:
     v4 = error_of(await client.get(f"{ACCOUNT}/ai/nothing"), 404)
     assert v4["code"] == 7003
-    assert error_of(await client.get(run_url(SMALL)), 405)["code"] == 7001
+    wrong_method = await client.get(run_url(SMALL))
+    assert error_of(wrong_method, 405)["code"] == 7001
+    assert wrong_method.headers["allow"] == "POST"  # RFC 9110: a 405 says what is allowed
     openai = await client.get("/v1/embeddings")
     assert openai.status_code == 405 and "error" in openai.json()
+    assert openai.headers["allow"] == "POST"
