@@ -58,15 +58,23 @@ def plan(
 
 
 def submit_order(specs: list[UnitSpec], options: RunOptions) -> list[int]:
-    """Indices into `specs`, in the order to start them: units that mostly wait first (their
-    sleeping overlaps the others' work), then the longest first, so that the run does not end
-    on one long unit while the other workers sit idle."""
+    """Indices into `specs`, in the order to start them: the longest units first, so that the
+    run does not end on one long unit while the other workers sit idle; and the units that
+    mostly wait (queue polls) early but one between two working units, so that their sleep
+    overlaps the others' work without leaving the cores idle at the start."""
 
-    def load(spec: UnitSpec) -> float:
-        scenario = SCENARIO_BY_NAME[spec.scenario]
+    def load(i: int) -> float:
+        scenario = SCENARIO_BY_NAME[specs[i].scenario]
         return examples(options, scenario) * scenario.requests
 
-    return sorted(range(len(specs)), key=lambda i: (not specs[i].waits, -load(specs[i])))
+    longest = sorted(range(len(specs)), key=lambda i: -load(i))
+    waiting = [i for i in longest if specs[i].waits]
+    working = [i for i in longest if not specs[i].waits]
+    order: list[int] = []
+    while waiting or working:
+        order.extend(working[:1] + waiting[:1])
+        working, waiting = working[1:], waiting[1:]
+    return order
 
 
 def preflight(session: Session, target: Target) -> None:
@@ -110,7 +118,7 @@ def run(
     setup = WorkerSetup(options, breaker, limiter)
     if setup.forks:
         warm_up(specs)
-    with open_workers(setup) as workers:
+    with open_workers(setup, len(specs)) as workers:
         with setup.client(pool_size=1) as client:
             for target in targets:
                 preflight(Session(client, breaker), target)

@@ -14,6 +14,7 @@ import json
 import math
 import time
 import zlib
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -155,12 +156,16 @@ class HttpClient:
         max_retry_wait: float = 10.0,
         rate_limiter: RateLimiter | None = None,
         pool_size: int = 8,
+        in_flight: AbstractContextManager[Any] | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_body = max_body
         self.retries = retries
         self.max_retry_wait = max_retry_wait
         self._limiter = rate_limiter
+        # Held while a request is out (a semaphore shared by all workers): `--workers` is how
+        # many requests are in flight, however many workers draw and judge examples.
+        self._in_flight = in_flight if in_flight is not None else nullcontext()
         self._pool = ConnectionPool(timeout, pool_size)
 
     def close(self) -> None:
@@ -177,7 +182,8 @@ class HttpClient:
         while True:
             if self._limiter is not None:
                 self._limiter.acquire()
-            exchange = replace(self._once(request), attempts=attempt + 1)
+            with self._in_flight:
+                exchange = replace(self._once(request), attempts=attempt + 1)
             if exchange.status not in RETRY_STATUSES:
                 return exchange
             if attempt >= self.retries:

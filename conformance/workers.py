@@ -2,8 +2,9 @@
 
 Hypothesis is CPU-bound Python: threads of one process take turns on one core, and a thread
 whose reply has arrived waits for the others to let go of the GIL. Worker processes, forked
-from this one, each take one unit at a time and keep one request in flight, so `--workers N`
-keeps N requests in flight on as many cores as there are.
+from this one, each take one unit at a time. `--workers N` is how many requests are in flight:
+a semaphore shared by the processes holds it, and there are a few more processes than that
+(`processes_for`), so that examples are drawn and judged while N requests are out.
 
 Forked workers inherit what the run set up before the fork: the Hypothesis home and example
 database, the shared breaker and rate limiter, the logger levels. Their log records are sent
@@ -21,12 +22,13 @@ import gc
 import logging
 import logging.handlers
 import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
 from multiprocessing.queues import SimpleQueue
 from typing import Any
 
@@ -40,6 +42,14 @@ from conformance.transport import HttpClient
 from conformance.unit import Session, UnitRun, UnitSpec
 
 
+def processes_for(workers: int, units: int) -> int:
+    """Worker processes for `workers` requests in flight: one per request, plus one per core
+    to draw and judge while those wait for replies, at most twice `workers`, at most one per
+    unit."""
+    cores = os.cpu_count() or 1
+    return max(1, min(units, workers + min(cores, workers)))
+
+
 @dataclass(frozen=True)
 class WorkerSetup:
     """What every worker needs besides the unit itself."""
@@ -47,6 +57,7 @@ class WorkerSetup:
     options: RunOptions
     breaker: Breaker
     limiter: RateLimiter | None
+    in_flight: AbstractContextManager[Any] | None = None  # shared by worker processes
 
     @property
     def forks(self) -> bool:
@@ -62,6 +73,7 @@ class WorkerSetup:
             max_retry_wait=options.max_retry_wait,
             rate_limiter=self.limiter,
             pool_size=pool_size,
+            in_flight=self.in_flight,
         )
 
     def database(self) -> ExampleDatabase | None:
@@ -142,8 +154,8 @@ class Workers:
 
 
 @contextmanager
-def open_workers(setup: WorkerSetup) -> Iterator[Workers]:
-    """The run's workers, as processes or threads per `setup.options.parallel`."""
+def open_workers(setup: WorkerSetup, units: int) -> Iterator[Workers]:
+    """The run's workers for `units` units, as processes or threads per its options."""
     count = max(1, setup.options.workers)
     if not setup.forks:
         with setup.client(pool_size=max(2, count)) as client:
@@ -158,8 +170,9 @@ def open_workers(setup: WorkerSetup) -> Iterator[Workers]:
         return
     context = multiprocessing.get_context("fork")
     records: SimpleQueue[Any] = context.SimpleQueue()
+    setup = replace(setup, in_flight=context.BoundedSemaphore(count))
     processes = ProcessPoolExecutor(
-        max_workers=count,
+        max_workers=processes_for(count, units),
         mp_context=context,
         initializer=_start_worker,
         initargs=(setup, records),

@@ -90,12 +90,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"generated examples per scenario and model (default {DEFAULT_MAX_EXAMPLES})",
     )
     run.add_argument("--seed", type=int, help="Hypothesis seed (default: random, reported)")
-    run.add_argument("--workers", type=_positive_int, default=4, help="concurrent requests")
+    run.add_argument(
+        "--workers", type=_positive_int, default=4, help="requests in flight at once (4)"
+    )
     run.add_argument(
         "--parallel",
         choices=PARALLEL_MODES,
         default=default_parallel(),
-        help="workers as processes (default on Linux: uses every core) or threads of one process",
+        help="draw and judge examples in worker processes (default on Linux: every core) "
+        "or in threads of this process",
     )
     run.add_argument("--rate-limit", type=_positive_float, metavar="R", help="requests/second")
     run.add_argument("--checks", type=_names, default=[], help="only these checks (a,b)")

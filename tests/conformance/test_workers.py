@@ -1,17 +1,24 @@
-"""Worker processes: a dying worker ends the run with a report, not a hang or a traceback;
-the rate limit holds across processes."""
+"""Worker processes: `--workers` requests in flight, a dying worker ends the run with a report
+(not a hang or a traceback), the rate limit holds across processes."""
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.queues import SimpleQueue
+from typing import Any
 
 import pytest
+import uvicorn
 
 from conformance.checks import select
-from conformance.mock import MockConfig, serve
+from conformance.mock import MockConfig, create_app, serve
+from conformance.mock.server import bind
 from conformance.profiles import mock_target, model_spec
 from conformance.ratelimit import RateLimiter
 from conformance.runner import RunOptions, run
@@ -58,3 +65,54 @@ def test_the_rate_limit_holds_across_worker_processes() -> None:
         process.join(timeout=10)
     times = sorted(stamps.get() for _ in range(20))
     assert times[-1] - times[0] >= 19 * 0.02 * 0.9  # 20 requests need 19 intervals
+
+
+class InFlight:
+    """ASGI middleware: counts the requests being served at once, and holds each a little so
+    that requests sent together overlap here."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.now = 0
+        self.most = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            await asyncio.sleep(0.01)
+            await self.app(scope, receive, send)
+        finally:
+            self.now -= 1
+
+
+@contextmanager
+def counting_mock() -> Iterator[tuple[str, InFlight]]:
+    counter = InFlight(create_app(MockConfig()))
+    sock = bind("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(counter, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", counter
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def test_workers_is_the_number_of_requests_in_flight() -> None:
+    # More worker processes than --workers draw and judge examples; the shared semaphore keeps
+    # the requests out at once to --workers, as the option says.
+    specs = (model_spec("bge-small-en-v1.5"), model_spec("bge-m3"))
+    with counting_mock() as (base_url, counter):
+        targets = [mock_target("worker", base_url, specs, None)]
+        options = RunOptions(max_examples=5, seed=3, workers=2, parallel="processes")
+        result = run(targets, select(), options)
+    assert result.errors == []
+    assert counter.most == 2
