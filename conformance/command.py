@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -174,6 +175,10 @@ def run_suite(
     """Run the suite as configured; the result and its redacted report data (also written to
     the report directory, when there is one)."""
     checks = selected_checks(config)
+    if config.options.parallel == "processes" and "fork" not in get_all_start_methods():
+        raise ConfigError(
+            "--parallel processes needs fork(), which this platform lacks; use --parallel threads"
+        )
     directory = config.report_dir
     if directory is not None:
         try:

@@ -67,3 +67,13 @@ def test_the_token_and_account_come_from_the_environment(
     first = server.record.requests[0].decode()
     assert "/accounts/acct-from-env/ai/run/@cf/baai/bge-m3" in first
     assert "Bearer env-token-7c2e" in first
+
+
+def test_worker_processes_where_fork_is_missing_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("conformance.command.get_all_start_methods", lambda: ["spawn"])
+    code = main(["run", "--no-progress", "--report-dir", str(tmp_path), "--parallel", "processes"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "--parallel threads" in err
