@@ -188,7 +188,7 @@ def speed(setup: Setup, seed: int) -> list[SpeedRow]:
         _embedcheck_cli(setup, 1, seed)
         _schemathesis_workers_ai(setup, 1, seed, 1, schemathesis_tool.QUICK_PHASES)
     progress(f"speed: embedcheck, --max-examples {n}...")
-    host.recorded()  # from here on, what /clean receives is embedcheck's
+    host.record()  # from here until `recorded()`, what /clean receives is embedcheck's
     ec, spent = _measured(host, lambda: _embedcheck_cli(setup, n, seed))
     ec_requests = spent.requests
     sent = [raw_load.Sent.from_json(r) for r in host.recorded()]

@@ -20,11 +20,12 @@ from typing import Any
 from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 
+from bench.machine import cpu_seconds
 from conformance import checks as checks_module
 from conformance.checks import Case, Tolerances
 from conformance.profiles import mock_target, model_spec
 from conformance.results import failed_checks
-from conformance.runner import RunOptions, plan, run, unit_seed
+from conformance.runner import RunOptions, run, unit_specs
 from conformance.unit import (
     SCENARIO_BY_NAME,
     UnitSpec,
@@ -57,10 +58,18 @@ def _model_ids() -> list[str]:
 
 
 def run_cli(
-    base_url: str, token: str, workdir: Path, *, max_examples: int, seed: int, workers: int
+    base_url: str,
+    token: str,
+    workdir: Path,
+    *,
+    max_examples: int,
+    seed: int,
+    workers: int,
+    source: Path | None = None,
 ) -> EmbedcheckRun:
     """`embedcheck run --profile workers-ai` against the mock at `base_url` (its root), its
-    report directory (and so its Hypothesis cache) kept in `workdir` between runs."""
+    report directory (and so its Hypothesis cache) kept in `workdir` between runs. `source`:
+    a checkout of another version of embedcheck to run instead of this one."""
     report_dir = workdir / "embedcheck-report"
     report = report_dir / "report.json"
     report.unlink(missing_ok=True)
@@ -88,8 +97,10 @@ def run_cli(
         "--no-progress",
     ]
     environment = {**os.environ, "CLOUDFLARE_API_TOKEN": token}
+    if source is not None:  # `-m embedcheck` imports from the working directory first
+        environment["PYTHONPATH"] = str(source)
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=environment)
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=source)
     wall = time.perf_counter() - start
     if not report.exists():
         raise RuntimeError(
@@ -145,9 +156,7 @@ class GenerationRun:
 
 def _generate_only(spec: UnitSpec, options: RunOptions) -> tuple[int, int, float]:
     """One unit's Hypothesis run, as the runner makes it, with a test that sends nothing."""
-    import time as clock
-
-    start = clock.process_time()
+    start = time.process_time()
     scenario = SCENARIO_BY_NAME[spec.scenario]
     counts = [0, 0]
 
@@ -155,11 +164,11 @@ def _generate_only(spec: UnitSpec, options: RunOptions) -> tuple[int, int, float
         counts[0] += 1
         counts[1] += len(case.payloads)
 
-    if scenario.strategy is not None and scenario.weight > 0:
+    if scenario.generates:
         strategy = case_strategy(spec.scenario, spec.target, spec.model)
         configured = unit_settings(examples(options, scenario), None)(given(strategy)(test))
         hypothesis_seed(spec.seed)(configured)()
-    return counts[0], counts[1], clock.process_time() - start
+    return counts[0], counts[1], time.process_time() - start
 
 
 def generation_only(*, max_examples: int, seed: int, workers: int) -> GenerationRun:
@@ -169,12 +178,7 @@ def generation_only(*, max_examples: int, seed: int, workers: int) -> Generation
     specs_m = tuple(model_spec(name) for name in _model_ids())
     target = mock_target("workers-ai", "http://127.0.0.1:9", specs_m, "unused")
     options = RunOptions(max_examples=max_examples, seed=seed, workers=workers)
-    checks = list(checks_module.ALL)
-    names = tuple(c.name for c in checks)
-    specs = [
-        UnitSpec(t, m, s.name, unit_seed(seed, t.profile, m.name, s.name), names)
-        for t, m, s in plan([target], checks, options)
-    ]
+    specs = unit_specs([target], list(checks_module.ALL), options, seed)
     warm_up(specs)
     context = multiprocessing.get_context("fork")
     start = time.perf_counter()
@@ -192,8 +196,6 @@ def generation_only(*, max_examples: int, seed: int, workers: int) -> Generation
 def startup_cpu(rounds: int = 3) -> float:
     """CPU seconds of an `embedcheck run` that stops after loading everything a run loads
     (`--list-checks`): the interpreter and imports, best of `rounds`."""
-    from bench.machine import cpu_seconds
-
     best = float("inf")
     for _ in range(rounds):
         before = cpu_seconds()

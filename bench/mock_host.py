@@ -3,8 +3,9 @@
     /clean/...          the mock with no fault
     /fault/<name>/...   the mock with fault <name> on (every name in `conformance.mock.FAULTS`)
     GET /__bench__/counts    requests served per prefix so far, as JSON
-    GET /__bench__/recorded  the requests /clean received since the last such GET (method,
-                             path, credentials, body): what the raw loop replays
+    GET /__bench__/record    start recording what /clean receives (method, path,
+                             credentials, body): what the raw loop replays
+    GET /__bench__/recorded  the requests recorded since, as JSON; recording stops
 
 The tools under test are pointed at a prefix as if it were the mock's root, so one process
 started once serves every run of the comparison, and the requests each tool really sent are
@@ -31,7 +32,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTS_PATH = "/__bench__/counts"
-RECORDED_PATH = "/__bench__/recorded"  # GET: what the clean mock received since the last GET
+RECORD_PATH = "/__bench__/record"
+RECORDED_PATH = "/__bench__/recorded"
 CLEAN = "/clean"
 
 Scope = MutableMapping[str, Any]
@@ -50,7 +52,9 @@ class Dispatcher:
     def __init__(self, apps: dict[str, App]) -> None:
         self.apps = apps
         self.counts: Counter[str] = Counter()
-        self.recorded: list[Recorded] = []  # requests to the clean mock, for the raw replay
+        # Requests to the clean mock, for the raw replay; None: not recording (no work added to
+        # the runs that are measured without it).
+        self.recorded: list[Recorded] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,8 +63,12 @@ class Dispatcher:
         if path == COUNTS_PATH:
             await _json_reply(send, dict(self.counts))
             return
+        if path == RECORD_PATH:
+            self.recorded = []
+            await _json_reply(send, "recording")
+            return
         if path == RECORDED_PATH:
-            recorded, self.recorded = self.recorded, []
+            recorded, self.recorded = self.recorded or [], None
             await _json_reply(send, [r.as_json() for r in recorded])
             return
         for prefix, app in self.apps.items():
@@ -69,18 +77,19 @@ class Dispatcher:
                 raw: bytes = scope.get("raw_path") or path.encode()
                 inner = dict(scope, path=path[len(prefix) :] or "/")
                 inner["raw_path"] = raw[len(prefix) :] or b"/"
-                if prefix == CLEAN:
-                    receive = self._recording(inner, receive)
+                if prefix == CLEAN and self.recorded is not None:
+                    receive = self._recording(self.recorded, inner, receive)
                 await app(inner, receive, send)
                 return
         await _json_reply(send, {"error": f"no mock under {path}"}, status=404)
 
-    def _recording(self, scope: Scope, receive: Receive) -> Receive:
-        """`receive`, keeping a copy of the request for `RECORDED_PATH`."""
+    @staticmethod
+    def _recording(recorded: list[Recorded], scope: Scope, receive: Receive) -> Receive:
+        """`receive`, keeping a copy of the request in `recorded`."""
         query: bytes = scope.get("query_string") or b""
         target = scope["raw_path"] + (b"?" + query if query else b"")
         entry = Recorded(scope["method"], target.decode("latin-1"), _headers(scope), [])
-        self.recorded.append(entry)
+        recorded.append(entry)
 
         async def wrapped() -> MutableMapping[str, Any]:
             message = await receive()
@@ -187,8 +196,12 @@ class MockHost:
         reply.raise_for_status()
         return Counter(reply.json())
 
+    def record(self) -> None:
+        """Start recording what the clean mock receives."""
+        httpx.get(self.origin + RECORD_PATH, timeout=10).raise_for_status()
+
     def recorded(self) -> list[dict[str, Any]]:
-        """The requests the clean mock received since the last call (see `RECORDED_PATH`)."""
+        """The requests the clean mock received since `record()`; recording stops."""
         reply = httpx.get(self.origin + RECORDED_PATH, timeout=60)
         reply.raise_for_status()
         recorded: list[dict[str, Any]] = reply.json()

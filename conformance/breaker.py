@@ -9,8 +9,6 @@ server costs a handful of requests, not a full run of timeouts. The state sits i
 from __future__ import annotations
 
 import multiprocessing
-from multiprocessing.sharedctypes import SynchronizedString
-from typing import cast
 
 REASON_BYTES = 400  # the reason is a short sentence; a longer server message is cut
 
@@ -18,16 +16,15 @@ REASON_BYTES = 400  # the reason is a short sentence; a longer server message is
 class Breaker:
     def __init__(self, limit: int) -> None:
         self.limit = limit
+        # One lock for both: the count, and the reason (empty while the breaker is closed).
         self._consecutive = multiprocessing.Value("i", 0)
-        self._tripped = multiprocessing.Event()
-        self._reason = cast(SynchronizedString, multiprocessing.Array("c", REASON_BYTES))
+        self._reason = multiprocessing.Array("c", REASON_BYTES, lock=False)
 
     @property
     def reason(self) -> str:
         """'' while closed; once tripped, why nothing more is sent."""
-        if not self._tripped.is_set():
-            return ""
-        return self._reason.value.decode("utf-8", "replace")
+        with self._consecutive.get_lock():
+            return bytes(self._reason).rstrip(b"\0").decode("utf-8", "replace")
 
     def record(self, transport_failure: bool, error: str) -> bool:
         """Count one exchange; True when this one tripped the breaker."""
@@ -36,13 +33,14 @@ class Breaker:
                 self._consecutive.value = 0
                 return False
             self._consecutive.value += 1
-            if self._consecutive.value < self.limit or self._tripped.is_set():
+            if self._consecutive.value < self.limit or self._reason[0] != b"\0":
                 return False
             reason = (
                 f"not sent: {self.limit} requests in a row failed at the transport level "
                 f"(last: {error})"
             )
+            # Cut to fit, on a character boundary.
             encoded = reason.encode("utf-8")[: REASON_BYTES - 1]
-            self._reason.value = encoded.decode("utf-8", "ignore").encode("utf-8")
-            self._tripped.set()
+            encoded = encoded.decode("utf-8", "ignore").encode("utf-8")
+            self._reason[: len(encoded)] = encoded
             return True

@@ -13,7 +13,6 @@ import logging
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from multiprocessing import get_all_start_methods
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +24,7 @@ from conformance import checks as checks_module
 from conformance import report_html, report_json, report_junit, terminal
 from conformance.checks import Check
 from conformance.errors import ConfigError
+from conformance.options import can_fork
 from conformance.profiles import PROFILES, ModelSpec, Target, mock_target, model_spec
 from conformance.redact import RedactingFilter, Redactor
 from conformance.results import RunResult
@@ -131,10 +131,8 @@ def run_log(path: Path | None, redactor: Redactor) -> Iterator[None]:
     if path is None:
         yield
         return
-    # One log per run, as with the reports. Append mode: forked workers write to the same
-    # file, and O_APPEND keeps their lines whole.
-    path.write_text("", encoding="utf-8")
-    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    # One log per run, as with the reports (worker processes' records are handled here too).
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.addFilter(RedactingFilter(redactor))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     previous = log.level
@@ -175,7 +173,7 @@ def run_suite(
     """Run the suite as configured; the result and its redacted report data (also written to
     the report directory, when there is one)."""
     checks = selected_checks(config)
-    if config.options.parallel == "processes" and "fork" not in get_all_start_methods():
+    if config.options.parallel == "processes" and not can_fork():
         raise ConfigError(
             "--parallel processes needs fork(), which this platform lacks; use --parallel threads"
         )

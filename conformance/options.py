@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import multiprocessing
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,19 +14,23 @@ DEFAULT_MAX_EXAMPLES = 20
 PARALLEL_MODES = ("processes", "threads")
 
 
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def default_parallel() -> str:
     # Worker processes are forked from the run's process (cheap, and they inherit its loaded
-    # schemas, logging and shared breaker); fork is only safe to rely on on Linux.
-    return "processes" if sys.platform == "linux" and hasattr(os, "fork") else "threads"
+    # schemas and shared breaker); fork is only safe to rely on on Linux.
+    return "processes" if sys.platform == "linux" and can_fork() else "threads"
 
 
 @dataclass(frozen=True)
 class RunOptions:
     max_examples: int = DEFAULT_MAX_EXAMPLES
     seed: int | None = None
-    workers: int = 4  # requests in flight at once, one per worker
-    # processes: each worker is a process of its own (Hypothesis is CPU-bound, and threads of
-    # one process share one core); threads: every worker is a thread of this process.
+    workers: int = 4  # requests in flight at once
+    # processes: units run in forked worker processes (Hypothesis is CPU-bound, and threads of
+    # one process share one core), a few more than `workers`; threads: `workers` threads here.
     parallel: str = field(default_factory=default_parallel)
     rate_limit: float | None = None  # requests per second over the whole run
     checks: tuple[str, ...] = ()  # empty: all

@@ -29,7 +29,8 @@ from conformance.ratelimit import RateLimiter
 from conformance.results import RunResult, UnitResult
 from conformance.scenarios import SCENARIOS, Scenario, text_payload
 from conformance.strategies import CORPUS
-from conformance.unit import BREAKER, SCENARIO_BY_NAME, Session, UnitSpec, examples, warm_up
+from conformance.transport import HttpClient
+from conformance.unit import BREAKER, SCENARIO_BY_NAME, UnitSpec, examples, warm_up
 from conformance.workers import WorkerSetup, open_workers
 
 __all__ = ["DEFAULT_MAX_EXAMPLES", "RunOptions", "plan", "run"]
@@ -57,6 +58,17 @@ def plan(
     return units
 
 
+def unit_specs(
+    targets: list[Target], checks: list[Check], options: RunOptions, run_seed: int
+) -> list[UnitSpec]:
+    """The planned units as workers take them, each with its own seed."""
+    names = tuple(c.name for c in checks)
+    return [
+        UnitSpec(t, m, s.name, unit_seed(run_seed, t.profile, m.name, s.name), names)
+        for t, m, s in plan(targets, checks, options)
+    ]
+
+
 def submit_order(specs: list[UnitSpec], options: RunOptions) -> list[int]:
     """Indices into `specs`, in the order to start them: the longest units first, so that the
     run does not end on one long unit while the other workers sit idle; and the units that
@@ -77,11 +89,11 @@ def submit_order(specs: list[UnitSpec], options: RunOptions) -> list[int]:
     return order
 
 
-def preflight(session: Session, target: Target) -> None:
+def preflight(client: HttpClient, target: Target) -> None:
     """One plain request: an unreachable target is a usage error, anything else is judged later."""
     model = target.models[0]
     payload = text_payload(target, model, CORPUS[0])
-    exchange = session.client.send(target.request(model, payload.body, label="preflight"))
+    exchange = client.send(target.request(model, payload.body, label="preflight"))
     if exchange.error_kind == "connect":
         raise TargetUnreachable(f"target unreachable: {target.url(model)}: {exchange.error}")
 
@@ -107,11 +119,7 @@ def run(
     limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
     breaker = Breaker(BREAKER)
     begin = time.monotonic()
-    names = tuple(c.name for c in checks)
-    specs = [
-        UnitSpec(t, m, s.name, unit_seed(run_seed, t.profile, m.name, s.name), names)
-        for t, m, s in plan(targets, checks, options)
-    ]
+    specs = unit_specs(targets, checks, options, run_seed)
     if on_plan is not None:
         on_plan(len(specs))
     results: dict[int, UnitResult] = {}
@@ -121,7 +129,7 @@ def run(
     with open_workers(setup, len(specs)) as workers:
         with setup.client(pool_size=1) as client:
             for target in targets:
-                preflight(Session(client, breaker), target)
+                preflight(client, target)
         futures: dict[Future[UnitResult], int] = {
             workers.submit(specs[i]): i for i in submit_order(specs, options)
         }

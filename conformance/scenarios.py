@@ -38,6 +38,11 @@ class Scenario:
     waits: bool = False  # mostly sleeps (polls): started early so other units fill the wait
     requests: float = 1.0  # requests per example, roughly: how long a unit runs, for scheduling
 
+    @property
+    def generates(self) -> bool:
+        """Whether Hypothesis draws examples for it (else: boundary cases only)."""
+        return self.strategy is not None and self.weight > 0
+
     def applies(self, target: Target, model: ModelSpec) -> bool:
         return target.profile in self.profiles and self.needs(target, model)
 

@@ -329,7 +329,7 @@ def batch_texts(minimum: int, max_items: int) -> st.SearchStrategy[list[str]]:
     pool (one draw), the fourth is drawn like a single text: batches are about how many texts
     come back and in which order, and a long batch drawn character by character cost more
     than the requests it made."""
-    pool = st.sampled_from(tuple(_padded(max(minimum, 1))(t) for t in text_pool()))  # whole
+    pool = st.sampled_from(tuple(_padded(max(minimum, 1))(t) for t in text_pool()))
     item = st.one_of(pool, pool, pool, texts(minimum))
     return st.lists(item, min_size=1, max_size=max_items)
 
@@ -337,7 +337,7 @@ def batch_texts(minimum: int, max_items: int) -> st.SearchStrategy[list[str]]:
 @cache
 def text_pool() -> tuple[str, ...]:
     """Whole texts of every kind `texts` makes, for batch items."""
-    pieces = (*CORPUS, *WORDS, *FRAGMENTS, *SINGLE_CHARACTERS, *NON_ASCII)
+    pieces = (*CORPUS, *FRAGMENTS, *SINGLE_CHARACTERS)  # FRAGMENTS holds WORDS and NON_ASCII
     mixed = tuple(
         f"{WORDS[i % len(WORDS)]} {FRAGMENTS[(7 * i) % len(FRAGMENTS)]}" for i in range(40)
     )

@@ -66,7 +66,7 @@ def warm_up(specs: list[UnitSpec]) -> None:
         for case in scenario.boundaries(spec.target, spec.model):
             for payload in case.payloads:
                 claim_problem(payload)
-        if scenario.strategy is not None and scenario.weight > 0:
+        if scenario.generates:
             case_strategy(spec.scenario, spec.target, spec.model)
     _mine_constants()
     _one_example()
@@ -140,7 +140,7 @@ class Session:
         if stopped:
             return Exchange(request=request, skipped=True, error=stopped)
         exchange = self.client.send(request)
-        if log.isEnabledFor(logging.INFO):  # the digest and the line cost more than the send
+        if log.isEnabledFor(logging.INFO):  # no digest and no record when nobody logs
             content = request.content() or b""
             log.info(
                 "%s %s [%s] %d bytes #%s -> %s %s(%.3f s)",
@@ -296,7 +296,7 @@ class UnitRun:
                 if self.session.stopped:
                     break
                 self.judge(self.execute(case), "boundary")
-            if self.scenario.strategy is not None and self.scenario.weight > 0:
+            if self.scenario.generates:
                 self._generate()
         except Exception:
             self.result.error = traceback.format_exc(limit=4)

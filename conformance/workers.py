@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
@@ -81,9 +81,22 @@ class WorkerSetup:
         return DirectoryBasedExampleDatabase(str(path)) if path else None
 
 
+class Worker:
+    """Runs units with one session (HTTP client + breaker) and one example database: the one
+    worker of a process, or the one all threads share."""
+
+    def __init__(self, setup: WorkerSetup, client: HttpClient) -> None:
+        self.options = setup.options
+        self.session = Session(client, setup.breaker)
+        self.database = setup.database()
+
+    def run(self, spec: UnitSpec) -> UnitResult:
+        return UnitRun(self.session, spec, self.options, self.database).run()
+
+
 # --- worker processes ------------------------------------------------------------------------
 
-_worker: tuple[WorkerSetup, Session, ExampleDatabase | None] | None = None
+_worker: Worker | None = None  # this process's, in a worker process
 
 
 def _start_worker(setup: WorkerSetup, records: SimpleQueue[Any]) -> None:
@@ -91,7 +104,7 @@ def _start_worker(setup: WorkerSetup, records: SimpleQueue[Any]) -> None:
     # Ctrl-C goes to the whole process group: the parent stops the run, workers just end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _send_logs_to(records)
-    _worker = (setup, Session(setup.client(pool_size=2), setup.breaker), setup.database())
+    _worker = Worker(setup, setup.client(pool_size=2))
 
 
 def _ready() -> bool:
@@ -100,8 +113,7 @@ def _ready() -> bool:
 
 def _run_unit(spec: UnitSpec) -> UnitResult:
     assert _worker is not None, "the worker was not started"
-    setup, session, database = _worker
-    return UnitRun(session, spec, setup.options, database).run()
+    return _worker.run(spec)
 
 
 def _send_logs_to(records: SimpleQueue[Any]) -> None:
@@ -145,12 +157,12 @@ def _logs_from(records: SimpleQueue[Any]) -> Iterator[None]:
 class Workers:
     """Runs units: `submit` one, get a future of its result."""
 
-    def __init__(self, executor: Executor, run_unit: object) -> None:
+    def __init__(self, executor: Executor, run_unit: Callable[[UnitSpec], UnitResult]) -> None:
         self._executor = executor
         self._run_unit = run_unit
 
     def submit(self, spec: UnitSpec) -> Future[UnitResult]:
-        return self._executor.submit(self._run_unit, spec)  # type: ignore[arg-type]
+        return self._executor.submit(self._run_unit, spec)
 
 
 @contextmanager
@@ -158,15 +170,11 @@ def open_workers(setup: WorkerSetup, units: int) -> Iterator[Workers]:
     """The run's workers for `units` units, as processes or threads per its options."""
     count = max(1, setup.options.workers)
     if not setup.forks:
-        with setup.client(pool_size=max(2, count)) as client:
-            session = Session(client, setup.breaker)
-            database = setup.database()
-
-            def run_unit(spec: UnitSpec) -> UnitResult:
-                return UnitRun(session, spec, setup.options, database).run()
-
-            with ThreadPoolExecutor(max_workers=count) as threads:
-                yield Workers(threads, run_unit)
+        with (
+            setup.client(pool_size=max(2, count)) as client,
+            ThreadPoolExecutor(max_workers=count) as threads,
+        ):
+            yield Workers(threads, Worker(setup, client).run)
         return
     context = multiprocessing.get_context("fork")
     records: SimpleQueue[Any] = context.SimpleQueue()

@@ -25,6 +25,7 @@ SCRIPTS = {
         "### False positives",
     ),
     "bench_mock.py": ("mock vs bare Starlette", "mock/s"),
+    "compare_revisions.py": ("| version | run s, each round |", "| working tree |"),
     "bench_generate.py": ("generate --check", "raw httpx POST"),
 }
 
