@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import ssl
 import threading
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 import certifi
@@ -22,6 +23,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 TARGET_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
+@lru_cache(maxsize=256)  # a run sends to a handful of URLs, thousands of times each
 def split_url(url: str) -> tuple[Origin, str]:
     """(origin, request target) of an absolute http(s) URL; ValueError for anything else."""
     parts = urlsplit(url)
