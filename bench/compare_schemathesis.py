@@ -192,31 +192,44 @@ def speed(setup: Setup, seed: int) -> list[SpeedRow]:
     """(a) embedcheck, (b) Schemathesis with as many workers and with one (it can crash in
     threads, and one worker may be its faster setting: the better one is compared), (d)
     embedcheck's generation alone, (c) the raw loop replaying (a)'s requests, (c') the raw loop
-    of 1-text requests; each the best of `budget.rounds` runs."""
+    of 1-text requests; each the best of `budget.rounds` runs. (a), (c) and (c') take turns,
+    round after round, so that a change in the machine's speed meets all three."""
     host, budget = setup.host, setup.budget
     n, workers, rounds = budget.speed_examples, budget.workers, budget.rounds
-    raw_load.run(host.base_url(None), host.token, requests=8 * workers, concurrency=workers)
+    base = host.base_url(None)
+    raw_load.run(base, host.token, requests=8 * workers, concurrency=workers)
+    # An untimed run whose requests the mock records, for (c) to replay: recording costs the
+    # mock CPU that the timed runs should not pay. It also fills embedcheck's caches.
+    progress(f"speed: embedcheck, --max-examples {n}, its requests recorded...")
+    host.record()
+    recorded_run = _embedcheck_cli(setup, n, seed)
+    sent = [raw_load.Sent.from_json(r) for r in host.recorded()]
+    _require(recorded_run.exit_code == 0, f"embedcheck failed on the clean mock: {recorded_run}")
     if not budget.quick:
-        progress("speed: warming up both tools' caches...")
-        _embedcheck_cli(setup, 1, seed)
-        _schemathesis_workers_ai(setup, 1, seed, 1, schemathesis_tool.QUICK_PHASES)
-
-    def embedcheck_recorded() -> tuple[tuple[EmbedcheckRun, list[raw_load.Sent]], Measured]:
-        host.record()  # from here until `recorded()`, what /clean receives is embedcheck's
-        ec, spent = _measured(host, lambda: _embedcheck_cli(setup, n, seed))
-        _require(ec.exit_code == 0, f"embedcheck failed on the clean mock: {ec}")
-        sent = [raw_load.Sent.from_json(r) for r in host.recorded()]
-        _require(len(sent) == spent.requests, f"recorded {len(sent)} of {spent.requests}")
-        return (ec, sent), spent
-
-    progress(f"speed: embedcheck, --max-examples {n}, best of {rounds}...")
-    (ec, sent), spent = best_of(rounds, embedcheck_recorded, lambda done: done[0].running_time)
-    ec_requests = spent.requests
+        _schemathesis_workers_ai(setup, 1, seed, 1, schemathesis_tool.QUICK_PHASES)  # its caches
+    embedcheck_runs: list[tuple[EmbedcheckRun, Measured]] = []
+    replays: list[tuple[raw_load.RawRun, Measured]] = []
+    singles: list[tuple[raw_load.RawRun, Measured]] = []
+    for number in range(rounds):
+        progress(
+            f"speed: round {number + 1} of {rounds}: (a) embedcheck, (c) and (c') raw loops..."
+        )
+        done = _measured(host, lambda: _embedcheck_cli(setup, n, seed))
+        _require(done[0].exit_code == 0, f"embedcheck failed on the clean mock: {done[0]}")
+        embedcheck_runs.append(done)
+        replays.append(_measured(host, lambda: raw_load.replay(base, sent, concurrency=workers)))
+        singles.append(
+            _measured(
+                host,
+                lambda: raw_load.run(base, host.token, requests=len(sent), concurrency=workers),
+            )
+        )
+    ec, spent = min(embedcheck_runs, key=lambda done: done[0].running_time)
     rows = [
         SpeedRow(
             f"(a) embedcheck, {workers} workers",
             ec.examples,
-            ec_requests,
+            spent.requests,
             ec.wall,
             ec.running_time,
             spent.mock_cpu,
@@ -262,20 +275,12 @@ def speed(setup: Setup, seed: int) -> list[SpeedRow]:
             alone.cpu,
         )
     )
-    base = host.base_url(None)
-    loads: list[tuple[str, Callable[[], raw_load.RawRun]]] = [
-        (
-            "(c) raw httpx loop replaying (a)'s requests",
-            lambda: raw_load.replay(base, sent, concurrency=workers),
-        ),
-        (
-            "(c') raw httpx loop, 1-text requests",
-            lambda: raw_load.run(base, host.token, requests=ec_requests, concurrency=workers),
-        ),
+    loads = [
+        ("(c) raw httpx loop replaying (a)'s requests", replays),
+        ("(c') raw httpx loop, 1-text requests", singles),
     ]
-    for title, load in loads:
-        progress(f"speed: {title}, {ec_requests} requests, best of {rounds}...")
-        raw, spent = best_of(rounds, partial(_measured, host, load), lambda done: done.wall)
+    for title, runs in loads:
+        raw, spent = min(runs, key=lambda done: done[0].wall)
         _require(raw.failed == 0, f"{title}: {raw.failed} replies went wrong ({raw.statuses})")
         rows.append(
             SpeedRow(

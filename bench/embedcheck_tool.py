@@ -6,6 +6,7 @@ generation alone, nothing sent (what the suite's speed is bounded by).
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -31,6 +32,7 @@ from conformance.unit import (
     UnitSpec,
     case_strategy,
     examples,
+    leave_numpy_random_alone,
     unit_settings,
     warm_up,
 )
@@ -182,8 +184,14 @@ def generation_only(*, max_examples: int, seed: int, workers: int) -> Generation
     warm_up(specs)
     context = multiprocessing.get_context("fork")
     start = time.perf_counter()
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        done = list(pool.map(_generate_only, specs, [options] * len(specs)))
+    gc.freeze()  # as the runner does before it forks its workers
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=leave_numpy_random_alone
+        ) as pool:
+            done = list(pool.map(_generate_only, specs, [options] * len(specs)))
+    finally:
+        gc.unfreeze()
     wall = time.perf_counter() - start
     return GenerationRun(
         wall=wall,

@@ -1,14 +1,7 @@
-"""Kept-alive HTTP/1.1 connections per origin, shared by the worker threads of a run.
-
-Built on the standard library's `http.client`: the suite is CPU-bound, and httpx's Python
-layers cost about 1 ms of CPU per request where `http.client` costs a quarter of that (measured
-against the mock). No proxy is read from the environment (a token never goes through a proxy
-the user did not name) and redirects are never followed: `http.client` does neither.
-"""
+"""Kept-alive HTTP/1.1 connections (`http11`) per origin, shared by the worker threads of a run."""
 
 from __future__ import annotations
 
-import http.client
 import ssl
 import threading
 from functools import lru_cache
@@ -16,8 +9,8 @@ from urllib.parse import quote, urlsplit
 
 import certifi
 
-Origin = tuple[str, str, int]  # scheme, host, port
-DEFAULT_PORTS = {"http": 80, "https": 443}
+from conformance.http11 import DEFAULT_PORTS, Connection, Origin
+
 # Characters left as they are in a request target: the reserved ones and '%' (escapes the
 # caller already made); anything else (spaces, non-ASCII) is percent-encoded as UTF-8.
 TARGET_SAFE = "!#$%&'()*+,/:;=?@[]~"
@@ -45,28 +38,21 @@ class ConnectionPool:
     def __init__(self, timeout: float, size: int) -> None:
         self.timeout = timeout  # seconds for connecting, and for each read or write after
         self.size = size
-        self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
+        self._idle: dict[Origin, list[Connection]] = {}
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
 
-    def acquire(
-        self, origin: Origin, *, fresh: bool = False
-    ) -> tuple[http.client.HTTPConnection, bool]:
+    def acquire(self, origin: Origin, *, fresh: bool = False) -> tuple[Connection, bool]:
         """A connection to `origin` and whether it was used before (it may have gone stale)."""
         if not fresh:
             with self._lock:
                 idle = self._idle.get(origin)
                 if idle:
                     return idle.pop(), True
-        scheme, host, port = origin
-        if scheme == "https":
-            context = self._context()
-            return http.client.HTTPSConnection(
-                host, port, timeout=self.timeout, context=context
-            ), False
-        return http.client.HTTPConnection(host, port, timeout=self.timeout), False
+        tls = self._context() if origin[0] == "https" else None
+        return Connection(origin, self.timeout, tls), False
 
-    def release(self, origin: Origin, connection: http.client.HTTPConnection) -> None:
+    def release(self, origin: Origin, connection: Connection) -> None:
         """Keep a connection whose last reply was read to the end, for the next request."""
         with self._lock:
             idle = self._idle.setdefault(origin, [])

@@ -9,7 +9,6 @@ with them); 429 and 503 are retried, honouring `Retry-After`, then marked inconc
 from __future__ import annotations
 
 import email.utils
-import http.client
 import json
 import math
 import time
@@ -22,14 +21,14 @@ from typing import Any
 
 import orjson
 
-from conformance.connections import ConnectionPool, Origin, split_url
+from conformance.connections import ConnectionPool, split_url
+from conformance.http11 import BrokenReply, Closed, Connection, Origin, Response
 from conformance.ratelimit import RateLimiter
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BODY = 8 * 1024 * 1024  # 100 texts x 1024 dims as JSON is about 2 MB
 RETRY_STATUSES = frozenset({429, 503})
 NO_BODY: Any = object()
-READ_CHUNK = 64 * 1024
 USER_AGENT = "embedcheck"
 
 
@@ -215,11 +214,15 @@ class HttpClient:
                 connection.close()
                 return _failed(request, start, "connect", f"cannot connect: {exc}")
             try:
-                connection.request(request.method, target, body=content, headers=headers)
-                response = connection.getresponse()
-            except (OSError, http.client.HTTPException) as exc:
+                response = connection.request(
+                    request.method, target, headers, content, start + self.timeout
+                )
+            except ValueError as exc:  # a header that cannot be sent as it is
                 connection.close()
-                stale = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+                return _failed(request, start, "connect", f"cannot send the request: {exc}")
+            except (OSError, BrokenReply) as exc:
+                connection.close()
+                stale = (Closed, ConnectionResetError, BrokenPipeError)
                 if reused and isinstance(exc, stale):
                     fresh = True  # a kept-alive connection the server closed meanwhile
                     continue
@@ -231,19 +234,19 @@ class HttpClient:
         request: Request,
         start: float,
         origin: Origin,
-        connection: http.client.HTTPConnection,
-        response: http.client.HTTPResponse,
+        connection: Connection,
+        response: Response,
     ) -> Exchange:
         """The body, as a stream cut at `max_body` bytes (after gzip) and at the deadline."""
         status = response.status
-        got = tuple((k.lower(), v) for k, v in response.getheaders())
-        gzipped = (response.getheader("content-encoding") or "").strip().lower() == "gzip"
+        got = response.headers
+        gzipped = (response.header("content-encoding") or "").strip().lower() == "gzip"
         decoder = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
         chunks: list[bytes] = []
         size = 0
         problem: tuple[str, str] | None = None
         try:
-            while chunk := response.read1(READ_CHUNK):
+            for chunk in response.chunks():
                 if decoder is not None:
                     chunk = decoder.decompress(chunk, self.max_body - size + 1)
                     if decoder.unconsumed_tail:
@@ -266,16 +269,15 @@ class HttpClient:
             problem = ("timeout", f"body still arriving after {self.timeout:g} s; stopped reading")
         except zlib.error as exc:
             problem = ("protocol", f"the gzip body does not decompress: {exc}")
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, BrokenReply) as exc:
             problem = _classify(exc, self.timeout)
         if problem is not None:
             connection.close()
             return _failed(request, start, *problem, status=status, headers=got)
-        response.close()  # read to the end: frees the connection for its next request
         if response.will_close:
             connection.close()
         else:
-            self._pool.release(origin, connection)
+            self._pool.release(origin, connection)  # read to the end: ready for the next request
         return Exchange(
             request=request,
             status=status,
@@ -289,12 +291,10 @@ def _classify(exc: BaseException, timeout: float) -> tuple[str, str]:
     """(error kind, message) of a failure after the connection was made."""
     if isinstance(exc, TimeoutError):
         return "timeout", f"no answer within {timeout:g} s"
-    if isinstance(exc, http.client.RemoteDisconnected):
+    if isinstance(exc, BrokenReply):
         return "disconnected", f"broken HTTP reply: {exc}"
     if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
         return "reset", f"connection reset: {exc or 'no detail'}"
-    if isinstance(exc, http.client.HTTPException):
-        return "disconnected", f"broken HTTP reply: {type(exc).__name__}: {exc}"
     return "reset", f"connection failed: {type(exc).__name__}: {exc}"
 
 

@@ -166,6 +166,32 @@ class _Handler(socketserver.BaseRequestHandler):
             with self.server.record.lock:
                 self.server.record.requests.append(request)
 
+    def mode_continue(self, conn: socket.socket) -> None:
+        # An informational reply first (as to `Expect: 100-continue`), then the real one.
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        conn.sendall(_response("200 OK", b'{"ok": true}', "application/json"))
+
+    def mode_until_close(self, conn: socket.socket) -> None:
+        # Neither Content-Length nor chunks: the body ends where the connection does.
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"ok":')
+        time.sleep(0.05)
+        conn.sendall(b" true}")
+        conn.close()
+
+    def mode_chunked(self, conn: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        conn.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
+        for part in (b'{"ok"', b": true}"):
+            conn.sendall(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+            time.sleep(0.02)
+        conn.sendall(b"0\r\n\r\n")
+
+    def mode_truncated(self, conn: socket.socket) -> None:
+        # Content-Length promises more than comes before the connection closes.
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+        conn.sendall(head + b'\r\n{"ok": tr')
+        conn.close()
+
     def mode_busy(self, conn: socket.socket) -> None:
         conn.sendall(
             _response(

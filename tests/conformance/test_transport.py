@@ -165,3 +165,29 @@ def test_nan_is_parsed_but_flagged_as_not_json() -> None:
     assert parsed.nonstandard == ("-Infinity", "NaN")
     assert parse_json(b'{"data": [[0.5]]}').nonstandard == ()
     assert not parse_json(b"\xff\xfe").ok
+
+
+@pytest.mark.parametrize("mode", ["continue", "until-close", "chunked"])
+def test_replies_framed_every_legal_way_are_read_whole(mode: str) -> None:
+    with hostile_server(mode) as server, HttpClient(timeout=2) as client:
+        exchange = client.send(post(server.url))
+    assert (exchange.status, exchange.error) == (200, "")
+    assert exchange.json.value == {"ok": True}
+
+
+def test_a_body_cut_short_by_the_server_is_reported() -> None:
+    with hostile_server("truncated") as server, HttpClient(timeout=2) as client:
+        exchange = client.send(post(server.url))
+    assert exchange.error_kind == "disconnected"
+    assert "middle of the body" in exchange.error
+    assert exchange.status == 200
+
+
+def test_a_header_with_a_line_break_is_never_sent() -> None:
+    # A token pasted with its newline must not become a second header (or a second request).
+    with hostile_server("echo") as server, HttpClient(timeout=2) as client:
+        request = Request("POST", server.url, (("authorization", "Bearer a\r\nx-evil: 1"),), {})
+        exchange = client.send(request)
+    assert exchange.error_kind == "connect"
+    assert "line break" in exchange.error
+    assert server.record.requests == []

@@ -116,3 +116,44 @@ def test_workers_is_the_number_of_requests_in_flight() -> None:
         result = run(targets, select(), options)
     assert result.errors == []
     assert counter.most == 2
+
+
+def _numpy_draws() -> list[float]:
+    """np.random.random() in each of three Hypothesis examples."""
+    import numpy as np
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    drawn: list[float] = []
+
+    @settings(max_examples=3, database=None, deadline=None)
+    @given(st.integers())
+    def draws(_: int) -> None:
+        drawn.append(float(np.random.random()))
+
+    draws()
+    return drawn
+
+
+def _numpy_draws_in_worker(out: SimpleQueue[list[float]]) -> None:
+    from conformance.unit import leave_numpy_random_alone
+
+    leave_numpy_random_alone()
+    out.put(_numpy_draws())
+
+
+def test_worker_processes_alone_stop_hypothesis_seeding_numpy() -> None:
+    # Hypothesis seeds numpy's global PRNG before each example: every example draws the same.
+    # A worker process skips that (nothing there draws from it), the caller's process keeps it.
+    specs = (model_spec("bge-small-en-v1.5"),)
+    with serve(MockConfig()) as mock:
+        targets = [mock_target("worker", mock.base_url, specs, None)]
+        run(targets, select(), RunOptions(max_examples=2, seed=1, workers=2))
+    here = _numpy_draws()
+    assert len(set(here)) == 1
+    context = multiprocessing.get_context("fork")
+    out: SimpleQueue[list[float]] = context.SimpleQueue()
+    worker = context.Process(target=_numpy_draws_in_worker, args=(out,))
+    worker.start()
+    worker.join(timeout=30)
+    assert len(set(out.get())) == 3
