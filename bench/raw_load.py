@@ -1,11 +1,15 @@
-"""The physical limit: requests sent as fast as an async httpx client can, nothing checked.
+"""The physical limit: requests sent as fast as a client can, nothing checked.
 
-Two loads, each with `concurrency` requests in flight at any time:
+Loads, each with `concurrency` requests in flight at any time:
 
 - `replay`: the very requests another tool sent (method, path, credentials and body, in the
-  order the mock received them), so the server does the same work as it did for that tool;
+  order the mock received them), so the server does the same work as it did for that tool,
+  from an async httpx client;
+- `replay_http11`: the same, from embedcheck's own HTTP/1.1 connection (`conformance.http11`)
+  in as many threads: an httpx client spends more CPU per request than embedcheck's whole
+  client does, and this is the limit for a client as lean;
 - `run`: a 1-text embedding request to each of the four models in turn, the cheapest valid
-  request the mock serves.
+  request the mock serves, from the async httpx client.
 """
 
 from __future__ import annotations
@@ -13,15 +17,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
+from conformance.http11 import Connection
 from schemas import models
 
 ACCOUNT = "bench"
@@ -86,3 +93,47 @@ def run(base_url: str, token: str, *, requests: int, concurrency: int) -> RawRun
 def replay(base_url: str, recorded: list[Sent], *, concurrency: int) -> RawRun:
     """The recorded requests again, in their order; any reply below 500 counts as served."""
     return asyncio.run(_drive(base_url, iter(recorded), concurrency, None))
+
+
+def replay_http11(base_url: str, recorded: list[Sent], *, concurrency: int) -> RawRun:
+    """The recorded requests again, in their order, each of `concurrency` threads sending on
+    its own kept-alive `conformance.http11.Connection`; any reply below 500 counts as served."""
+    parts = urlsplit(base_url)
+    assert parts.hostname is not None and parts.port is not None, base_url
+    origin = (parts.scheme, parts.hostname, parts.port)
+    pending = iter(recorded)
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def worker() -> None:
+        connection = Connection(origin, 60.0, None)
+        try:
+            while True:
+                with lock:
+                    sent = next(pending, None)
+                if sent is None:
+                    return
+                if connection.sock is None:
+                    connection.connect()
+                target = parts.path + sent.target
+                reply = connection.request(
+                    sent.method, target, sent.headers, sent.body, time.monotonic() + 60
+                )
+                for _ in reply.chunks():
+                    pass
+                if reply.will_close:
+                    connection.close()
+                with lock:
+                    statuses[reply.status] += 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - start
+    served = sum(n for s, n in statuses.items() if s < 500)
+    return RawRun(wall, sum(statuses.values()), len(recorded) - served, statuses)
