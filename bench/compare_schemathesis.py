@@ -212,9 +212,7 @@ def speed(setup: Setup, seed: int) -> list[SpeedRow]:
     lean_replays: list[tuple[raw_load.RawRun, Measured]] = []
     singles: list[tuple[raw_load.RawRun, Measured]] = []
     for number in range(rounds):
-        progress(
-            f"speed: round {number + 1} of {rounds}: (a) embedcheck, (c) and (c') raw loops..."
-        )
+        progress(f"speed: round {number + 1} of {rounds}: (a) embedcheck, then the raw loops...")
         done = _measured(host, lambda: _embedcheck_cli(setup, n, seed))
         _require(done[0].exit_code == 0, f"embedcheck failed on the clean mock: {done[0]}")
         embedcheck_runs.append(done)

@@ -40,7 +40,7 @@ class Record:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _read_request(conn: socket.socket) -> bytes:
+def read_request(conn: socket.socket) -> bytes:
     """Headers plus a Content-Length body, enough for our clients."""
     conn.settimeout(5)
     data = b""
@@ -76,7 +76,7 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         conn: socket.socket = self.request
-        request = _read_request(conn)
+        request = read_request(conn)
         with self.server.record.lock:
             self.server.record.requests.append(request)
         getattr(self, f"mode_{self.server.mode.replace('-', '_')}")(conn)
@@ -160,7 +160,7 @@ class _Handler(socketserver.BaseRequestHandler):
         head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
         while True:
             conn.sendall(head.encode() + b"\r\n\r\n" + body)
-            request = _read_request(conn)
+            request = read_request(conn)
             if not request:
                 return
             with self.server.record.lock:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import ssl
+import threading
 import time
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+import trustme
 
+from conformance.connections import ConnectionPool
 from conformance.transport import Exchange, HttpClient, Request, parse_json, retry_wait
-from tests.conformance.hostile import HUGE_BYTES, Record, hostile_server
+from tests.conformance.hostile import HUGE_BYTES, Record, hostile_server, read_request
 
 TOKEN = "tok-transport-secret"
 
@@ -191,3 +199,60 @@ def test_a_header_with_a_line_break_is_never_sent() -> None:
     assert exchange.error_kind == "connect"
     assert "line break" in exchange.error
     assert server.record.requests == []
+
+
+@contextmanager
+def https_server(ca: trustme.CA) -> Iterator[tuple[str, list[str]]]:
+    """An HTTPS server for `localhost` with a certificate from `ca`, keeping connections alive;
+    yields its URL and the server names (SNI) its clients asked for."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    names: list[str] = []
+
+    def remember(sock: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
+        names.append(name or "")
+
+    context.sni_callback = remember
+    listener = socket.create_server(("127.0.0.1", 0))
+    body = b'{"ok": true}'
+    reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    reply += f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # the listener was closed
+            with (
+                contextlib.suppress(OSError, ssl.SSLError),
+                context.wrap_socket(conn, server_side=True) as tls,
+            ):
+                while read_request(tls):
+                    tls.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"https://localhost:{listener.getsockname()[1]}/", names
+    finally:
+        listener.close()
+
+
+def test_https_is_verified_against_the_trusted_cas_with_sni(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ca = trustme.CA()
+    with https_server(ca) as (url, names):
+        with HttpClient(timeout=5) as client:  # certifi's CAs: this one is not among them
+            refused = client.send(post(url))
+        trusting = ssl.create_default_context()
+        ca.configure_trust(trusting)
+        monkeypatch.setattr(ConnectionPool, "_context", lambda self: trusting)
+        with HttpClient(timeout=5) as client:
+            replies = [client.send(post(url)) for _ in range(2)]
+    assert refused.error_kind == "connect"
+    assert "CERTIFICATE_VERIFY_FAILED" in refused.error
+    assert [(r.status, r.json.value) for r in replies] == [(200, {"ok": True})] * 2
+    assert names[-1] == "localhost"
+    assert len(names) == 2  # the refused handshake, then one kept-alive connection for both
