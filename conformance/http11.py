@@ -37,7 +37,7 @@ class Closed(BrokenReply):
     """The server closed the connection before sending any of its reply."""
 
 
-class _Reply:
+class Reply:
     """llhttp's callbacks: status line, headers and body chunks of the reply being read."""
 
     def __init__(self) -> None:
@@ -72,13 +72,13 @@ class _Reply:
 class Response:
     """A reply whose status line and headers have arrived; its body is read with `chunks`."""
 
-    def __init__(self, connection: Connection, reply: _Reply, *, bodiless: bool = False) -> None:
+    def __init__(self, connection: Connection, reply: Reply, *, bodiless: bool = False) -> None:
         self._connection = connection
         self._reply = reply
         self.status: int = reply.parser.get_status_code()
         self.headers: tuple[tuple[str, str], ...] = tuple(reply.headers)
-        names = {name for name, _ in reply.headers}
-        framed = "content-length" in names or "transfer-encoding" in names
+        chunked = "chunked" in (self.header("transfer-encoding") or "").lower()
+        framed = chunked or self.header("content-length") is not None
         # Without a length or chunks, the body runs to the end of the connection.
         self.until_close = not (framed or bodiless or reply.done or self.status in (204, 304))
         # After a HEAD reply the parser would wait for the body its headers announce.
@@ -144,7 +144,7 @@ class Connection:
         """Send one request and read its reply up to the end of the headers."""
         assert self.sock is not None, "connect first"
         self.sock.sendall(self._head(method, target, headers, body) + (body or b""))
-        reply = _Reply()
+        reply = Reply()
         received = 0
         while not reply.head_done:
             data = self.receive()
