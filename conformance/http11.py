@@ -1,12 +1,12 @@
 """One HTTP/1.1 connection: a socket, each request written whole, replies parsed by llhttp.
 
 The suite is CPU-bound, and the client's share of a request is what this module is for: the
-standard library's `http.client` spends about 0.3-0.45 ms of CPU on a request to the mock (its
-headers go through the `email` parser, each header line and the body are separate writes),
-this about 0.1 ms, with httptools (llhttp, the parser Node.js and uvicorn use) doing the
-parsing in C. As with `http.client`: no proxy is read from the environment (a token never
-goes through a proxy the user did not name), redirects are not followed, nothing is retried
-here.
+standard library's `http.client` parses headers with the `email` package and writes each
+header line and the body separately; this writes a request at once and leaves the parsing to
+httptools (llhttp, the parser Node.js and uvicorn use), in C: a third to a half of the CPU
+per request (`bench/bench_client.py`). As with `http.client`: no proxy is read from the
+environment (a token never goes through a proxy the user did not name), redirects are not
+followed, nothing is retried here.
 
 Every way a server can break the protocol ends in `BrokenReply` (or `Closed`, when it closed
 the connection before a byte of reply, as kept-alive servers do after their idle timeout), and
@@ -29,6 +29,15 @@ MAX_HEAD = 256 * 1024  # bytes of status line and headers before the reply count
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # sent with Content-Length: 0 when empty
 
 
+def header_value(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """The first value of header `name` (any case) in `headers`, or None."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
 class BrokenReply(Exception):
     """The server's bytes are not an HTTP/1.1 reply (or stop in the middle of one)."""
 
@@ -48,6 +57,14 @@ class Reply:
         self.done = False
         self.informational = False  # a 1xx reply (100 Continue): skipped, the real one follows
         self.keep_alive = False  # read while llhttp knows it: it forgets once the reply is done
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as exc:
+            raise BrokenReply("the server switched protocols") from exc
+        except httptools.HttpParserError as exc:
+            raise BrokenReply(f"not an HTTP/1.1 reply ({exc})") from exc
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
@@ -79,18 +96,16 @@ class Response:
         self.headers: tuple[tuple[str, str], ...] = tuple(reply.headers)
         chunked = "chunked" in (self.header("transfer-encoding") or "").lower()
         framed = chunked or self.header("content-length") is not None
-        # Without a length or chunks, the body runs to the end of the connection.
-        self.until_close = not (framed or bodiless or reply.done or self.status in (204, 304))
+        # Without a length or chunks, the body runs to the end of the connection (llhttp has
+        # already marked a reply that has no body, 204 and 304, done).
+        self.until_close = not (framed or bodiless or reply.done)
         # After a HEAD reply the parser would wait for the body its headers announce.
         self.will_close = self.until_close or bodiless or not reply.keep_alive
         if bodiless:
             reply.done = True
 
     def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     def chunks(self) -> Iterator[bytes]:
         """The body as it arrives; BrokenReply if the connection ends before it does."""
@@ -106,7 +121,7 @@ class Response:
                 if self.until_close:
                     return
                 raise BrokenReply("the connection closed in the middle of the body")
-            self._connection.feed(reply.parser, data)
+            reply.feed(data)
 
 
 class Connection:
@@ -146,34 +161,24 @@ class Connection:
         self.sock.sendall(self._head(method, target, headers, body) + (body or b""))
         reply = Reply()
         received = 0
-        while not reply.head_done:
+        while True:
             data = self.receive()
             if not data:
                 if received == 0:
                     raise Closed("the server closed the connection without replying")
                 raise BrokenReply("the connection closed in the middle of the headers")
             received += len(data)
-            self.feed(reply.parser, data)
+            reply.feed(data)
             if reply.head_done:
-                break
+                return Response(self, reply, bodiless=method == "HEAD")
             if received > MAX_HEAD:
                 raise BrokenReply(f"more than {MAX_HEAD} bytes of headers")
             if time.monotonic() > deadline:
                 raise TimeoutError("the headers were still arriving at the deadline")
-        return Response(self, reply, bodiless=method == "HEAD")
 
     def receive(self) -> bytes:
         assert self.sock is not None, "connect first"
         return self.sock.recv(READ_CHUNK)
-
-    @staticmethod
-    def feed(parser: httptools.HttpResponseParser, data: bytes) -> None:
-        try:
-            parser.feed_data(data)
-        except httptools.HttpParserUpgrade as exc:
-            raise BrokenReply("the server switched protocols") from exc
-        except httptools.HttpParserError as exc:
-            raise BrokenReply(f"not an HTTP/1.1 reply ({exc})") from exc
 
     def _head(self, method: str, target: str, headers: dict[str, str], body: bytes | None) -> bytes:
         lines = [f"{method} {target} HTTP/1.1", f"host: {self._host}"]

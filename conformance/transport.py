@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from conformance.connections import ConnectionPool, split_url
-from conformance.http11 import BrokenReply, Closed, Connection, Origin, Response
+from conformance.http11 import BrokenReply, Closed, Connection, Origin, Response, header_value
 from conformance.ratelimit import RateLimiter
 
 DEFAULT_TIMEOUT = 30.0
@@ -52,7 +52,7 @@ class Request:
         return text.encode("utf-8")
 
     def header(self, name: str) -> str | None:
-        return _header(self.headers, name)
+        return header_value(self.headers, name)
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Exchange:
         return self.status is not None and not self.error and not self.skipped
 
     def header(self, name: str) -> str | None:
-        return _header(self.headers, name)
+        return header_value(self.headers, name)
 
     @property
     def content_type(self) -> str:
@@ -92,14 +92,6 @@ class Exchange:
     @cached_property
     def json(self) -> ParsedJson:
         return parse_json(self.body)
-
-
-def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers:
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def parse_json(body: bytes) -> ParsedJson:

@@ -13,7 +13,6 @@ import functools
 import hashlib
 import logging
 import random
-import sys
 import threading
 import time
 import traceback
@@ -99,17 +98,16 @@ def leave_numpy_random_alone() -> None:
     Not a public API: skipped if gone."""
     try:
         from hypothesis.internal import entropy
-    except ImportError:
-        return
-    managed = getattr(entropy, "RANDOMS_TO_MANAGE", None)
-    if managed is None or "numpy" not in sys.modules or not hasattr(entropy, "NP_RANDOM"):
-        return
-    if entropy.NP_RANDOM is None:  # registered on first use: register nothing instead
-        entropy.NP_RANDOM = random.Random()
+
+        managed, wrapper = entropy.RANDOMS_TO_MANAGE, entropy.NP_RANDOM
+    except (ImportError, AttributeError):
         return
     for key, value in list(managed.items()):
-        if value is entropy.NP_RANDOM:
+        if wrapper is not None and value is wrapper:
             del managed[key]
+    # While NP_RANDOM is None, Hypothesis registers a wrapper on first use: a stand-in that
+    # nothing manages keeps it from doing so.
+    entropy.NP_RANDOM = wrapper or random.Random()
 
 
 def examples(options: RunOptions, scenario: Scenario) -> int:

@@ -142,7 +142,7 @@ class _ToParent(logging.handlers.QueueHandler):
 
     def __init__(self, records: SimpleQueue[Any]) -> None:
         super().__init__(records)  # type: ignore[arg-type]
-        self.records = records
+        self.records = records  # `self.queue`, typed as what it is: it has `put`
         self.batch: list[logging.LogRecord] = []
         self.since = 0.0  # when the oldest record of the batch came
 

@@ -27,6 +27,7 @@ SCRIPTS = {
     "bench_mock.py": ("mock vs bare Starlette", "mock/s"),
     "compare_revisions.py": ("| version | run s, each round |", "| working tree |"),
     "bench_generate.py": ("generate --check", "raw httpx POST"),
+    "bench_client.py": ("| client | body | client CPU ms/request |", "| httpx.Client |"),
 }
 
 
