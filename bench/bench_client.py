@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bench import machine  # noqa: E402
 from bench.compare_schemathesis import table  # noqa: E402
 from bench.mock_host import MockHost  # noqa: E402
-from conformance.transport import HttpClient, Request  # noqa: E402
+from embedcheck.conformance.http.transport import HttpClient, Request  # noqa: E402
 
 PATH = "/client/v4/accounts/bench/ai/run/@cf/baai/bge-small-en-v1.5"
 BODIES = {

@@ -36,10 +36,10 @@ import httpx  # noqa: E402
 import httpx2  # noqa: E402
 import openai  # noqa: E402
 
-from conformance.mock import MockConfig, create_app  # noqa: E402
+from embedcheck.conformance.mock import MockConfig, create_app  # noqa: E402
+from embedcheck.generator.output import DEFAULT_OUTPUT, drift, write_tree  # noqa: E402
+from embedcheck.generator.pipeline import generate_files  # noqa: E402
 from generated import AsyncClient, AsyncOpenAIClient  # noqa: E402
-from generator.output import DEFAULT_OUTPUT, drift, write_tree  # noqa: E402
-from generator.pipeline import generate_files  # noqa: E402
 
 MODEL = "@cf/baai/bge-small-en-v1.5"
 TEXT = "The quick brown fox jumps over the lazy dog."

@@ -41,8 +41,8 @@ from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
-from conformance.mock import create_app  # noqa: E402
-from conformance.mock.server import bind  # noqa: E402
+from embedcheck.conformance.mock import create_app  # noqa: E402
+from embedcheck.conformance.mock.server import bind  # noqa: E402
 
 PATH = "/client/v4/accounts/bench/ai/run/{model}"
 GOAL = 0.8

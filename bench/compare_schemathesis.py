@@ -49,7 +49,7 @@ from bench import embedcheck_tool, machine, raw_load, schemathesis_tool  # noqa:
 from bench.embedcheck_tool import EmbedcheckRun  # noqa: E402
 from bench.mock_host import MockHost  # noqa: E402
 from bench.schemathesis_tool import SchemathesisRun  # noqa: E402
-from conformance.mock import FAULTS  # noqa: E402
+from embedcheck.conformance.mock import FAULTS  # noqa: E402
 
 CHECKED_GOAL = 3.0  # embedcheck's checked examples/s over Schemathesis'
 RAW_GOAL = 0.7  # embedcheck's requests/s over the raw loop's

@@ -22,12 +22,10 @@ from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 
 from bench.machine import cpu_seconds
-from conformance import checks as checks_module
-from conformance.checks import Case, Tolerances
-from conformance.profiles import mock_target, model_spec
-from conformance.results import failed_checks
-from conformance.runner import RunOptions, run, unit_specs
-from conformance.unit import (
+from embedcheck.conformance import checks as checks_module
+from embedcheck.conformance.checks import Case, Tolerances
+from embedcheck.conformance.engine.runner import RunOptions, run, unit_specs
+from embedcheck.conformance.engine.unit import (
     SCENARIO_BY_NAME,
     UnitSpec,
     case_strategy,
@@ -36,7 +34,9 @@ from conformance.unit import (
     unit_settings,
     warm_up,
 )
-from schemas import models
+from embedcheck.conformance.profiles import mock_target, model_spec
+from embedcheck.conformance.reports.results import failed_checks
+from embedcheck.schemas import models
 
 ACCOUNT = "bench"
 # The mock finishes a queued job after two polls; a job that never finishes would otherwise

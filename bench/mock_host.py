@@ -143,7 +143,7 @@ def listening_socket() -> socket.socket:
 def serve(token: str) -> None:
     import uvicorn
 
-    from conformance.mock import FAULTS, MockConfig, create_app
+    from embedcheck.conformance.mock import FAULTS, MockConfig, create_app
 
     apps: dict[str, App] = {CLEAN: create_app(MockConfig(api_token=token))}
     for name in FAULTS:

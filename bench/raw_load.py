@@ -5,7 +5,7 @@ Loads, each with `concurrency` requests in flight at any time:
 - `replay`: the very requests another tool sent (method, path, credentials and body, in the
   order the mock received them), so the server does the same work as it did for that tool,
   from an async httpx client;
-- `replay_http11`: the same, from embedcheck's own HTTP/1.1 connection (`conformance.http11`)
+- `replay_http11`: the same, from embedcheck's own HTTP/1.1 connection (`conformance.http.http11`)
   in as many threads: an httpx client spends more CPU per request than embedcheck's whole
   client does, and this is the limit for a client as lean;
 - `run`: a 1-text embedding request to each of the four models in turn, the cheapest valid
@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from conformance.http11 import Connection
-from schemas import models
+from embedcheck.conformance.http.http11 import Connection
+from embedcheck.schemas import models
 
 ACCOUNT = "bench"
 
@@ -97,7 +97,7 @@ def replay(base_url: str, recorded: list[Sent], *, concurrency: int) -> RawRun:
 
 def replay_http11(base_url: str, recorded: list[Sent], *, concurrency: int) -> RawRun:
     """The recorded requests again, in their order, each of `concurrency` threads sending on
-    its own kept-alive `conformance.http11.Connection`; any reply below 500 counts as served."""
+    its own kept-alive `http11.Connection`; any reply below 500 counts as served."""
     parts = urlsplit(base_url)
     assert parts.hostname is not None and parts.port is not None, base_url
     origin = (parts.scheme, parts.hostname, parts.port)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from schemas import models
-from schemas.openapi import build_openapi
+from embedcheck.schemas import models
+from embedcheck.schemas.openapi import build_openapi
 
 EXECUTABLE = Path(sys.executable).with_name("schemathesis")
 ACCOUNT = "bench"

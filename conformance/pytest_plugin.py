@@ -1,7 +1,7 @@
 """Run embedcheck's checks inside your own pytest run: one test item per check.
 
     # conftest.py
-    pytest_plugins = ["conformance.pytest_plugin"]
+    pytest_plugins = ["embedcheck.conformance.pytest_plugin"]
 
     pytest --embedcheck                                   # against the bundled mock
     pytest --embedcheck --embedcheck-profile openai \\
@@ -23,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import select
-from conformance.command import RunConfig, run_suite
-from conformance.errors import ConfigError
-from conformance.profiles import PROFILES
-from conformance.runner import RunOptions
+from embedcheck.conformance.checks import select
+from embedcheck.conformance.engine.runner import RunOptions
+from embedcheck.conformance.errors import ConfigError
+from embedcheck.conformance.job import RunConfig, run_suite
+from embedcheck.conformance.profiles import PROFILES
 
 RESULT_KEY = pytest.StashKey[dict[str, Any]]()
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from embedcheck.errors import UsageError
-from schemas.errors import SchemaError
+from embedcheck.schemas.errors import SchemaError
 
 EXIT_USAGE = 2
 

@@ -13,11 +13,11 @@ import copy
 import keyword
 from typing import Any
 
-from generator.codegen import render_models
-from generator.errors import GeneratorError
-from generator.naming import pascal, snake, unique
-from generator.prepare import ModuleSchema, OneOfClass, VariantKeys
-from generator.render_model import (
+from embedcheck.generator.codegen import render_models
+from embedcheck.generator.errors import GeneratorError
+from embedcheck.generator.naming import pascal, snake, unique
+from embedcheck.generator.prepare import ModuleSchema, OneOfClass, VariantKeys
+from embedcheck.generator.render_model import (
     BatchMethods,
     Constant,
     ContextMethods,
@@ -29,8 +29,8 @@ from generator.render_model import (
     Package,
     ParamType,
 )
-from generator.source import CLOUDFLARE, OPENAI, QUEUE, SchemaSource
-from schemas import ModelRecord
+from embedcheck.generator.source import CLOUDFLARE, OPENAI, QUEUE, SchemaSource
+from embedcheck.schemas import ModelRecord
 
 JSON = Any
 

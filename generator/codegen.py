@@ -21,9 +21,9 @@ from typing import Any
 from datamodel_code_generator import Error, InputFileType, LiteralType, PythonVersion, generate
 from datamodel_code_generator.enums import DataModelType
 
-from generator.errors import GeneratorError
-from generator.naming import snake, unique
-from generator.prepare import ModuleSchema
+from embedcheck.generator.errors import GeneratorError
+from embedcheck.generator.naming import snake, unique
+from embedcheck.generator.prepare import ModuleSchema
 
 DATAMODEL_TEMPLATES = Path(__file__).resolve().parent / "templates" / "datamodel"
 

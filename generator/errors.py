@@ -1,6 +1,6 @@
 """Errors the generator reports as one line (the CLI exits 2 on them)."""
 
-from schemas.errors import SchemaError
+from embedcheck.schemas.errors import SchemaError
 
 
 class GeneratorError(SchemaError):

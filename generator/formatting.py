@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from generator.errors import GeneratorError
+from embedcheck.generator.errors import GeneratorError
 
 SETTINGS = ("--isolated", "--line-length", "100", "--target-version", "py311")
 

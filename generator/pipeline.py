@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build import build_package
-from generator.formatting import format_python
-from generator.render import render_files
-from generator.source import SchemaSource, VendoredSource
+from embedcheck.generator.build import build_package
+from embedcheck.generator.formatting import format_python
+from embedcheck.generator.render import render_files
+from embedcheck.generator.source import SchemaSource, VendoredSource
 
 
 def generate_files(

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import GeneratorError
-from generator.naming import pascal
-from schemas.overlay import NAME_KEY
+from embedcheck.generator.errors import GeneratorError
+from embedcheck.generator.naming import pascal
+from embedcheck.schemas.overlay import NAME_KEY
 
 JSON = Any
 

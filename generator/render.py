@@ -17,8 +17,8 @@ from jinja2 import (
     StrictUndefined,
 )
 
-from generator.errors import GeneratorError
-from generator.render_model import Package
+from embedcheck.generator.errors import GeneratorError
+from embedcheck.generator.render_model import Package
 
 
 @dataclass(frozen=True)

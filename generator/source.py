@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from schemas import ModelRecord, effective_schema, load_manifest
-from schemas.jsonfile import read_json
-from schemas.manifest import Manifest, parse_manifest
-from schemas.overlay import apply_overlays, parse_overlay
+from embedcheck.schemas import ModelRecord, effective_schema, load_manifest
+from embedcheck.schemas.jsonfile import read_json
+from embedcheck.schemas.manifest import Manifest, parse_manifest
+from embedcheck.schemas.overlay import apply_overlays, parse_overlay
 
 JSON = Any  # a decoded JSON value
 

@@ -1,8 +1,8 @@
 """The vendored schemas and the small library that loads, overlays, lints and diffs them."""
 
-from schemas.errors import SchemaError, SchemaFileError, UnknownModelError
-from schemas.manifest import Manifest, ModelRecord, SchemaFile, load_manifest
-from schemas.store import effective_schema, model, models, raw_schema, subject_id
+from embedcheck.schemas.errors import SchemaError, SchemaFileError, UnknownModelError
+from embedcheck.schemas.manifest import Manifest, ModelRecord, SchemaFile, load_manifest
+from embedcheck.schemas.store import effective_schema, model, models, raw_schema, subject_id
 
 __all__ = [
     "Manifest",

@@ -64,7 +64,7 @@ Kinds, with their effect (the class follows from the table above):
       the other variants are reported as added (or removed).
   How variants are compared: `C + oneOf[V1..Vn]` accepts exactly what `oneOf[C+V1..C+Vn]`
       accepts, so each variant is merged with the keywords beside it (C) and the merged
-      variants are paired (`schemas.diff_variants`: x-embedcheck-name, then title, then
+      variants are paired (`embedcheck.schemas.diff_variants`: x-embedcheck-name, then title, then
       structure) and diffed. Moving `type` from the variants up to the oneOf holder is thus
       no change; a change to C is reported once. When C and a variant set the same keyword
       differently the merge would not be exact, so C and the bare variants are compared
@@ -93,7 +93,7 @@ from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
-from schemas.diff_model import (
+from embedcheck.schemas.diff_model import (
     CLASSIFICATIONS,
     Change,
     Classification,
@@ -102,7 +102,7 @@ from schemas.diff_model import (
     Party,
     classify,
 )
-from schemas.diff_walk import walk
+from embedcheck.schemas.diff_walk import walk
 
 __all__ = [
     "Change",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from schemas.diff import (
+from embedcheck.schemas.diff import (
     Change,
     Direction,
     Party,
@@ -19,8 +19,8 @@ from schemas.diff import (
     format_changes,
     format_summary,
 )
-from schemas.errors import SchemaError, SchemaFileError
-from schemas.jsonfile import read_json
+from embedcheck.schemas.errors import SchemaError, SchemaFileError
+from embedcheck.schemas.jsonfile import read_json
 
 
 class DiffPathError(SchemaError):

@@ -1,5 +1,5 @@
 """Keyword-by-keyword comparison of two schema nodes: type, enum/const, bounds, required,
-annotations. Each function returns findings; the walker (`schemas.diff_walk`) turns them into
+annotations. Each function returns findings; the walker (`diff_walk`) turns them into
 Changes at the right pointer and handles the keywords that hold subschemas.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from schemas.diff_model import Direction, Effect
+from embedcheck.schemas.diff_model import Direction, Effect
 
 JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 LOWER_BOUNDS = (

@@ -1,6 +1,6 @@
 """What a schema diff reports: one Change per fact, and how its effect becomes a class.
 
-The rules themselves are explained in `schemas.diff`; this module only holds the data and the
+The rules themselves are explained in `diff`; this module only holds the data and the
 two tables every rule goes through (effect -> classification, and the effect of a `not`).
 """
 

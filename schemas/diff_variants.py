@@ -20,10 +20,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.diff_keywords import canonical, type_set
-from schemas.lint import provably_disjoint
-from schemas.overlay import NAME_KEY
-from schemas.search import common_instance
+from embedcheck.schemas.diff_keywords import canonical, type_set
+from embedcheck.schemas.lint import provably_disjoint
+from embedcheck.schemas.overlay import NAME_KEY
+from embedcheck.schemas.search import common_instance
 
 UNIONS = ("oneOf", "anyOf")
 IDENTICAL = 1000

@@ -1,4 +1,4 @@
-"""The recursive walk of two schemas side by side; the rules are documented in `schemas.diff`."""
+"""The recursive walk of two schemas side by side; the rules are documented in `diff`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.diff_keywords import (
+from embedcheck.schemas.diff_keywords import (
     canonical,
     compare_annotations,
     compare_assertions,
@@ -16,7 +16,7 @@ from schemas.diff_keywords import (
     is_trivially_true,
     show,
 )
-from schemas.diff_model import (
+from embedcheck.schemas.diff_model import (
     Change,
     Direction,
     Effect,
@@ -24,7 +24,7 @@ from schemas.diff_model import (
     client_breaking_effect,
     flipped,
 )
-from schemas.diff_variants import (
+from embedcheck.schemas.diff_variants import (
     UNIONS,
     Matching,
     clashes,
@@ -33,7 +33,7 @@ from schemas.diff_variants import (
     overlap_witness,
     variant_context,
 )
-from schemas.lint import variant_label
+from embedcheck.schemas.lint import variant_label
 
 
 def _escape(token: str) -> str:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from schemas.errors import SchemaFileError
+from embedcheck.schemas.errors import SchemaFileError
 
 JSON = Any  # a decoded JSON value
 

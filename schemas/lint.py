@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.errors import UnknownModelError
-from schemas.manifest import SchemaFile, load_manifest
-from schemas.overlay import NAME_KEY, OVERLAP_KEY
-from schemas.search import common_instance
-from schemas.store import effective_schema, raw_schema, subject_id
+from embedcheck.schemas.errors import UnknownModelError
+from embedcheck.schemas.manifest import SchemaFile, load_manifest
+from embedcheck.schemas.overlay import NAME_KEY, OVERLAP_KEY
+from embedcheck.schemas.search import common_instance
+from embedcheck.schemas.store import effective_schema, raw_schema, subject_id
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from schemas.errors import SchemaError, UnknownModelError
-from schemas.jsonfile import dump_json, read_json
+from embedcheck.schemas.errors import SchemaError, UnknownModelError
+from embedcheck.schemas.jsonfile import dump_json, read_json
 
 SCHEMA_ROOT = Path(__file__).resolve().parent
 MANIFEST_PATH = SCHEMA_ROOT / "manifest.json"
@@ -115,7 +115,7 @@ def replace_files(manifest: Manifest, entries: Iterable[SchemaFile]) -> Manifest
 
 
 def write_manifest(manifest: Manifest, path: Path) -> None:
-    """Write `manifest` exactly as `schemas.seed_import` does: a rewrite of an unchanged
+    """Write `manifest` exactly as `embedcheck.schemas.seed_import` does: a rewrite of an unchanged
     manifest leaves the file byte-identical."""
     document = {
         "format": MANIFEST_FORMAT,

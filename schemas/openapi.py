@@ -11,8 +11,8 @@ import copy
 import re
 from typing import Any, Literal
 
-from schemas.manifest import load_manifest
-from schemas.store import effective_schema
+from embedcheck.schemas.manifest import load_manifest
+from embedcheck.schemas.store import effective_schema
 
 Profile = Literal["workers-ai", "openai"]
 PROFILES: tuple[Profile, ...] = ("workers-ai", "openai")

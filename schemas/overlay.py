@@ -16,9 +16,9 @@ from typing import Any
 
 import jsonpatch
 
-from schemas.errors import SchemaError
-from schemas.jsonfile import read_json
-from schemas.manifest import SCHEMA_ROOT
+from embedcheck.schemas.errors import SchemaError
+from embedcheck.schemas.jsonfile import read_json
+from embedcheck.schemas.manifest import SCHEMA_ROOT
 
 OVERLAY_DIR = SCHEMA_ROOT / "overlays"
 

@@ -16,7 +16,7 @@ from hypothesis.errors import NoSuchExample
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as InvalidSchema
 
-from schemas.instances import from_schema, keys_mentioned
+from embedcheck.schemas.instances import from_schema, keys_mentioned
 
 SEARCH_EXAMPLES = 400
 SEARCH_SETTINGS = settings(

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from schemas.jsonfile import dump_json
-from schemas.manifest import (
+from embedcheck.schemas.jsonfile import dump_json
+from embedcheck.schemas.manifest import (
     MANIFEST_PATH,
     SCHEMA_ROOT,
     Manifest,
@@ -24,7 +24,7 @@ from schemas.manifest import (
     sha256_of,
     write_manifest,
 )
-from schemas.split import split_input, split_output
+from embedcheck.schemas.split import split_input, split_output
 
 DEFAULT_SEED_DIR = SCHEMA_ROOT.parent.parent / "shared" / "seeds"
 VENDORED_ON = "2026-11-21"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from schemas.jsonfile import read_json
-from schemas.manifest import ModelRecord, load_manifest
-from schemas.overlay import apply_overlays
+from embedcheck.schemas.jsonfile import read_json
+from embedcheck.schemas.manifest import ModelRecord, load_manifest
+from embedcheck.schemas.overlay import apply_overlays
 
 CURRENT = "current"
 

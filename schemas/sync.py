@@ -3,7 +3,7 @@ their new provenance, write them (unless it is a dry run), and check the overlay
 
 A file whose bytes did not change keeps its manifest entry untouched, so a sync that finds
 nothing new leaves the tree, manifest.json included, byte-identical. Fetching happens before
-planning (see `schemas.sync_sources`), so a failed fetch writes nothing.
+planning (see `embedcheck.schemas.sync_sources`), so a failed fetch writes nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from schemas.diff import Change, count_by_class, diff_schemas, direction_for, format_changes
-from schemas.errors import SchemaError
-from schemas.jsonfile import read_json
-from schemas.manifest import (
+from embedcheck.schemas.diff import (
+    Change,
+    count_by_class,
+    diff_schemas,
+    direction_for,
+    format_changes,
+)
+from embedcheck.schemas.errors import SchemaError
+from embedcheck.schemas.jsonfile import read_json
+from embedcheck.schemas.manifest import (
     Manifest,
     ModelRecord,
     SchemaFile,
@@ -25,9 +31,9 @@ from schemas.manifest import (
     replace_files,
     write_manifest,
 )
-from schemas.overlay import Overlay, apply_overlays, parse_overlay
-from schemas.split import SPLIT_ROLES, split_input, split_output
-from schemas.sync_sources import Fetched
+from embedcheck.schemas.overlay import Overlay, apply_overlays, parse_overlay
+from embedcheck.schemas.split import SPLIT_ROLES, split_input, split_output
+from embedcheck.schemas.sync_sources import Fetched
 
 MANIFEST_NAME = "manifest.json"
 OVERLAY_DIR_NAME = "overlays"
@@ -142,7 +148,7 @@ def _read(path: Path) -> bytes | None:
 
 
 def split_drift(root: Path, contents: dict[str, bytes], paths: list[str]) -> list[str]:
-    """Split files among `paths` that differ from what `schemas.split` derives from their
+    """Split files among `paths` that differ from what `embedcheck.schemas.split` derives from their
     model's full schemas (e.g. the docs site changed but the full schemas were not synced)."""
     drift = []
     for path in paths:

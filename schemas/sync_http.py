@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from schemas.errors import SchemaError
+from embedcheck.schemas.errors import SchemaError
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # a schema is a few kB; more is a broken or hostile reply
 _SHOWN_ERROR_CHARS = 200

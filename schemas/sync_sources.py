@@ -4,8 +4,8 @@
   `{docs_base}/{slug}/{sync,batch}-{input,output}.json`; they are kept byte-for-byte.
 - The model-schema API (`GET {api_base}/accounts/{account_id}/ai/models/schema?model=ID`,
   bearer token) returns the full `input` and `output` schemas inside a v4 envelope. There are
-  no standalone upstream bytes, so embedcheck serialises them with `schemas.jsonfile.dump_json`
-  (the manifest note says so) and re-derives the split files with `schemas.split`.
+  no standalone upstream bytes, so embedcheck serialises them with `jsonfile.dump_json`
+  (the manifest note says so) and re-derives the split files with `embedcheck.schemas.split`.
 
 Every source fetches everything before anything is written; a failure is a FetchError.
 """
@@ -20,10 +20,10 @@ import httpx
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as MetaSchemaError
 
-from schemas.jsonfile import dump_json
-from schemas.manifest import ModelRecord
-from schemas.split import SPLIT_ROLES, split_input, split_output
-from schemas.sync_http import FetchError, JsonGetter, envelope_errors
+from embedcheck.schemas.jsonfile import dump_json
+from embedcheck.schemas.manifest import ModelRecord
+from embedcheck.schemas.split import SPLIT_ROLES, split_input, split_output
+from embedcheck.schemas.sync_http import FetchError, JsonGetter, envelope_errors
 
 DOCS_BASE_URL = "https://developers.cloudflare.com/workers-ai/models"
 API_BASE_URL = "https://api.cloudflare.com/client/v4"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.checks import auth, openai, queue, relations, shapes, status, vectors
-from conformance.checks.base import (
+from embedcheck.conformance.checks import auth, openai, queue, relations, shapes, status, vectors
+from embedcheck.conformance.checks.base import (
     REGISTRY,
     Case,
     Check,

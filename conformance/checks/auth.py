@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conformance.checks.base import CheckContext, CheckFailed, check, each_pair, excerpt
-from conformance.strategies import Payload
-from conformance.transport import Exchange
+from embedcheck.conformance.checks.base import CheckContext, CheckFailed, check, each_pair, excerpt
+from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.conformance.http.transport import Exchange
 
 REFUSALS = (401, 403)
 

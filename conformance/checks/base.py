@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.profiles import ModelSpec, Target
-from conformance.strategies import Payload, canonical
-from conformance.transport import Exchange
+from embedcheck.conformance.generation.strategies import Payload, canonical
+from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.profiles import ModelSpec, Target
 
 
 class CheckFailed(Exception):

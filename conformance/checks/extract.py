@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from conformance.checks.base import CheckContext
-from conformance.strategies import Payload
-from conformance.validators import number_kinds
+from embedcheck.conformance.checks.base import CheckContext
+from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.schemas.validators import number_kinds
 
 Matrix = NDArray[np.float64]
 VECTOR_OUTPUTS = {"EmbeddingOutput": "data", "ContextEmbeddingsOutput": "response"}

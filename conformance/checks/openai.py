@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from conformance.checks.base import (
+from embedcheck.conformance.checks.base import (
     CheckContext,
     CheckFailed,
     Outcome,
@@ -19,9 +19,9 @@ from conformance.checks.base import (
     short,
     successes,
 )
-from conformance.checks.extract import as_floats, cosine, decode_float32, is_number
-from conformance.strategies import Payload
-from conformance.transport import Exchange
+from embedcheck.conformance.checks.extract import as_floats, cosine, decode_float32, is_number
+from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.conformance.http.transport import Exchange
 
 OPENAI = ("openai",)
 SUCCESSES = ("openai-embed", "determinism", "batch")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.base import (
+from embedcheck.conformance.checks.base import (
     CheckContext,
     CheckFailed,
     Outcome,
@@ -13,10 +13,10 @@ from conformance.checks.base import (
     is_success,
     short,
 )
-from conformance.checks.extract import vectors_of
-from conformance.strategies import Payload
-from conformance.transport import Exchange
-from conformance.validators import compiled
+from embedcheck.conformance.checks.extract import vectors_of
+from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.conformance.http.transport import Exchange
+from embedcheck.schemas.validators import compiled
 
 PENDING = ("queued", "running")
 

@@ -1,6 +1,6 @@
 """Checks that compare vectors across requests: what no schema can say.
 
-Scenario layouts (built in `conformance.scenarios`):
+Scenario layouts (built in `embedcheck.conformance.generation.scenarios`):
 - determinism: the same payload twice;
 - batch: a batch of distinct corpus sentences, then each sentence alone;
 - pooling: the same texts with `cls`, then with `mean`.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.checks.base import CheckContext, CheckFailed, Outcome, check, is_success
-from conformance.checks.extract import Matrix, cosines, matrix, vectors_of
-from conformance.transport import Exchange
+from embedcheck.conformance.checks.base import CheckContext, CheckFailed, Outcome, check, is_success
+from embedcheck.conformance.checks.extract import Matrix, cosines, matrix, vectors_of
+from embedcheck.conformance.http.transport import Exchange
 
 
 def _matrices(ctx: CheckContext, outcome: Outcome) -> list[Matrix] | None:

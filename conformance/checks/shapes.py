@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.base import (
+from embedcheck.conformance.checks.base import (
     ACCEPTING,
     CheckContext,
     CheckFailed,
@@ -15,9 +15,9 @@ from conformance.checks.base import (
     is_client_error,
     is_success,
 )
-from conformance.strategies import Payload
-from conformance.transport import Exchange
-from conformance.validators import compiled
+from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.conformance.http.transport import Exchange
+from embedcheck.schemas.validators import compiled
 
 ERROR_SCHEMAS = {"workers-ai": ("cloudflare-v4", "error"), "openai": ("openai-embeddings", "error")}
 

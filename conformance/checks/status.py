@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks.base import (
+from embedcheck.conformance.checks.base import (
     ACCEPTING,
     REJECTING,
     CheckContext,
@@ -15,8 +15,8 @@ from conformance.checks.base import (
     is_client_error,
     is_success,
 )
-from conformance.strategies import Payload
-from conformance.transport import Exchange
+from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.conformance.http.transport import Exchange
 
 JSON_ERRORS = ("workers-ai", "openai")  # profiles whose error bodies are JSON by contract
 

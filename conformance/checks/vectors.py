@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.base import (
+from embedcheck.conformance.checks.base import (
     VECTORS,
     CheckContext,
     CheckFailed,
@@ -12,9 +12,9 @@ from conformance.checks.base import (
     each_success,
     short,
 )
-from conformance.checks.extract import finite, vectors_of
-from conformance.strategies import Payload, input_limits
-from conformance.transport import Exchange
+from embedcheck.conformance.checks.extract import finite, vectors_of
+from embedcheck.conformance.generation.strategies import Payload, input_limits
+from embedcheck.conformance.http.transport import Exchange
 
 MODEL_PROFILES = ("workers-ai", "worker")
 

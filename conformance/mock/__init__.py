@@ -1,6 +1,6 @@
 """The reference mock server: Workers AI and OpenAI-compatible embeddings, with fault switches.
 
-    from conformance.mock import MockConfig, create_app, serve, FAULTS
+    from embedcheck.conformance.mock import MockConfig, create_app, serve, FAULTS
 
 `create_app(config)` is a Starlette app (use it in-process through `httpx.ASGITransport`);
 `serve(config)` runs it under uvicorn on 127.0.0.1 and yields its `base_url`. Routes:
@@ -19,9 +19,9 @@ pointer), 404 code 7003 (unknown request_id). No input gives a 5xx unless `unico
 Model-specific choices are documented in `inference`, `workers_ai` and `routes_openai`.
 """
 
-from conformance.mock.app import create_app
-from conformance.mock.config import MockConfig
-from conformance.mock.faults import FAULTS, Fault
-from conformance.mock.server import RunningMock, serve
+from embedcheck.conformance.mock.app import create_app
+from embedcheck.conformance.mock.config import MockConfig
+from embedcheck.conformance.mock.faults import FAULTS, Fault
+from embedcheck.conformance.mock.server import RunningMock, serve
 
 __all__ = ["FAULTS", "Fault", "MockConfig", "RunningMock", "create_app", "serve"]

@@ -7,10 +7,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance.mock import routes_openai, routes_openapi, routes_worker, routes_workers_ai
-from conformance.mock.config import MockConfig
-from conformance.mock.errors import ApiError
-from conformance.mock.state import MockState
+from embedcheck.conformance.mock import (
+    routes_openai,
+    routes_openapi,
+    routes_worker,
+    routes_workers_ai,
+)
+from embedcheck.conformance.mock.config import MockConfig
+from embedcheck.conformance.mock.errors import ApiError
+from embedcheck.conformance.mock.state import MockState
 
 # Cloudflare answers an unknown path with code 7003 ("Could not route to ...") and a wrong
 # method with 7000-range codes too; the exact code matters less than the envelope.

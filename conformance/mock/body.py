@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from conformance.mock.errors import BAD_INPUT, MISSING_BODY, TOO_LARGE, ApiError
-from conformance.mock.validation import clipped
+from embedcheck.conformance.mock.errors import BAD_INPUT, MISSING_BODY, TOO_LARGE, ApiError
+from embedcheck.conformance.mock.validation import clipped
 
 
 def too_large(limit: int) -> ApiError:

@@ -23,7 +23,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from conformance.mock.json_text import JsonText
+from embedcheck.conformance.mock.json_text import JsonText
 
 Vectors = NDArray[np.float32]
 Picks = NDArray[np.intp]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.mock.faults import unknown_faults
+from embedcheck.conformance.mock.faults import unknown_faults
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # Workers AI answers 413 (code 3006) above 10 MB
 

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from conformance.mock.codebook import Codebook, Picks, Vectors, codebook, picks
-from conformance.mock.errors import INTERNAL, ApiError
-from conformance.mock.json_text import JsonText
-from schemas import ModelRecord
+from embedcheck.conformance.mock.codebook import Codebook, Picks, Vectors, codebook, picks
+from embedcheck.conformance.mock.errors import INTERNAL, ApiError
+from embedcheck.conformance.mock.json_text import JsonText
+from embedcheck.schemas import ModelRecord
 
 # bge-m3 takes no `pooling`; its dense vectors come from the CLS token, so that seeds them.
 M3_POOLING = "cls"

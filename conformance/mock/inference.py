@@ -12,11 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.mock.config import MockConfig
-from conformance.mock.embeddings import DEFAULT_POOLING, M3_POOLING, Embedder, count_tokens, scores
-from conformance.mock.errors import BAD_INPUT, TOO_LARGE, ApiError
-from conformance.mock.validation import ModelValidators
-from schemas import ModelRecord
+from embedcheck.conformance.mock.config import MockConfig
+from embedcheck.conformance.mock.embeddings import (
+    DEFAULT_POOLING,
+    M3_POOLING,
+    Embedder,
+    count_tokens,
+    scores,
+)
+from embedcheck.conformance.mock.errors import BAD_INPUT, TOO_LARGE, ApiError
+from embedcheck.conformance.mock.validation import ModelValidators
+from embedcheck.schemas import ModelRecord
 
 Output = dict[str, Any]
 # bge-m3 names the query+contexts branch this way at the top level and inside `requests`.

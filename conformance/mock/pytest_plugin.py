@@ -1,4 +1,7 @@
-"""Pytest fixtures for the mock: `pytest_plugins = ["conformance.mock.pytest_plugin"]`."""
+"""Pytest fixtures for the mock.
+
+`pytest_plugins = ["embedcheck.conformance.mock.pytest_plugin"]`
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.mock.config import MockConfig
-from conformance.mock.server import RunningMock, serve
+from embedcheck.conformance.mock.config import MockConfig
+from embedcheck.conformance.mock.server import RunningMock, serve
 
 
 @pytest.fixture(scope="session")

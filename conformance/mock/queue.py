@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas import ModelRecord
+from embedcheck.schemas import ModelRecord
 
 
 @dataclass

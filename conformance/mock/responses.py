@@ -13,8 +13,8 @@ import numpy as np
 import orjson
 from starlette.responses import Response
 
-from conformance.mock import json_text
-from conformance.mock.errors import ApiError
+from embedcheck.conformance.mock import json_text
+from embedcheck.conformance.mock.errors import ApiError
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"

@@ -18,14 +18,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.mock.body import read_json
-from conformance.mock.codebook import Vectors
-from conformance.mock.embeddings import DEFAULT_POOLING, M3_POOLING, count_tokens
-from conformance.mock.errors import BAD_INPUT, NO_SUCH_MODEL, ApiError
-from conformance.mock.routes_workers_ai import ACCOUNT
-from conformance.mock.state import MockState
-from conformance.mock.validation import clipped, violation
-from schemas import ModelRecord
+from embedcheck.conformance.mock.body import read_json
+from embedcheck.conformance.mock.codebook import Vectors
+from embedcheck.conformance.mock.embeddings import DEFAULT_POOLING, M3_POOLING, count_tokens
+from embedcheck.conformance.mock.errors import BAD_INPUT, NO_SUCH_MODEL, ApiError
+from embedcheck.conformance.mock.routes_workers_ai import ACCOUNT
+from embedcheck.conformance.mock.state import MockState
+from embedcheck.conformance.mock.validation import clipped, violation
+from embedcheck.schemas import ModelRecord
 
 TOKENS_KEY = "\x00token-ids:"  # token-id inputs are seeded apart from any text
 

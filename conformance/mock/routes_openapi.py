@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from schemas.openapi import PROFILES, Profile, build_openapi
+from embedcheck.schemas.openapi import PROFILES, Profile, build_openapi
 
 # The path prefix each profile's operations live under, on the mock itself.
 SERVERS: dict[Profile, str] = {"workers-ai": "/client/v4", "openai": "/v1"}

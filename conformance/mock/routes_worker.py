@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.mock.errors import ApiError
-from conformance.mock.state import MockState
-from conformance.mock.workers_ai import run_request
+from embedcheck.conformance.mock.errors import ApiError
+from embedcheck.conformance.mock.state import MockState
+from embedcheck.conformance.mock.workers_ai import run_request
 
 
 def routes(state: MockState) -> list[Route]:

@@ -8,11 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.mock.errors import MISSING_BODY, ApiError, no_such_model
-from conformance.mock.state import MockState
-from conformance.mock.validation import clipped
-from conformance.mock.workers_ai import run_request
-from schemas import raw_schema
+from embedcheck.conformance.mock.errors import MISSING_BODY, ApiError, no_such_model
+from embedcheck.conformance.mock.state import MockState
+from embedcheck.conformance.mock.validation import clipped
+from embedcheck.conformance.mock.workers_ai import run_request
+from embedcheck.schemas import raw_schema
 
 ACCOUNT = "/client/v4/accounts/{account_id}"
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from conformance.mock.app import create_app
-from conformance.mock.config import MockConfig
+from embedcheck.conformance.mock.app import create_app
+from embedcheck.conformance.mock.config import MockConfig
 
 START_TIMEOUT = 10.0
 

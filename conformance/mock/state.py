@@ -8,15 +8,20 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from conformance.mock.codebook import codebook
-from conformance.mock.config import MockConfig
-from conformance.mock.embeddings import Embedder
-from conformance.mock.errors import authentication_error
-from conformance.mock.inference import Runner
-from conformance.mock.queue import JobStore
-from conformance.mock.responses import Renderer
-from conformance.mock.validation import Checker, ModelValidators, loosened, model_validators
-from schemas import ModelRecord, effective_schema, models
+from embedcheck.conformance.mock.codebook import codebook
+from embedcheck.conformance.mock.config import MockConfig
+from embedcheck.conformance.mock.embeddings import Embedder
+from embedcheck.conformance.mock.errors import authentication_error
+from embedcheck.conformance.mock.inference import Runner
+from embedcheck.conformance.mock.queue import JobStore
+from embedcheck.conformance.mock.responses import Renderer
+from embedcheck.conformance.mock.validation import (
+    Checker,
+    ModelValidators,
+    loosened,
+    model_validators,
+)
+from embedcheck.schemas import ModelRecord, effective_schema, models
 
 
 @dataclass

@@ -25,8 +25,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
-from conformance.mock.errors import BAD_INPUT, ApiError
-from schemas import ModelRecord, effective_schema
+from embedcheck.conformance.mock.errors import BAD_INPUT, ApiError
+from embedcheck.schemas import ModelRecord, effective_schema
 
 NAME = "x-embedcheck-name"
 MESSAGE_LIMIT = 300  # jsonschema quotes the instance; a 10 MB text must not come back whole

@@ -13,12 +13,12 @@ from typing import Any
 
 from starlette.requests import Request
 
-from conformance.mock.body import read_json
-from conformance.mock.errors import NOT_FOUND, ApiError, no_such_model
-from conformance.mock.queue import pending_status
-from conformance.mock.state import MockState
-from conformance.mock.validation import bad_input, clipped
-from schemas import ModelRecord
+from embedcheck.conformance.mock.body import read_json
+from embedcheck.conformance.mock.errors import NOT_FOUND, ApiError, no_such_model
+from embedcheck.conformance.mock.queue import pending_status
+from embedcheck.conformance.mock.state import MockState
+from embedcheck.conformance.mock.validation import bad_input, clipped
+from embedcheck.schemas import ModelRecord
 
 LISTS = ("text", "contexts", "requests")
 

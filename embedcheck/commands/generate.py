@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from embedcheck.errors import UsageError
-from generator.output import DEFAULT_OUTPUT, drift, write_tree
-from generator.source import DirectorySource, SchemaSource, VendoredSource
+from embedcheck.generator.output import DEFAULT_OUTPUT, drift, write_tree
+from embedcheck.generator.source import DirectorySource, SchemaSource, VendoredSource
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.output.is_dir():
         raise UsageError(f"--output {args.output}: not a directory")
     # Imported here: datamodel-code-generator and Jinja need not load for every other command.
-    from generator.pipeline import generate_files
+    from embedcheck.generator.pipeline import generate_files
 
     source: SchemaSource = (
         VendoredSource() if args.schemas is None else DirectorySource(args.schemas)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from conformance.mock import FAULTS, MockConfig, serve
-from conformance.mock.faults import unknown_faults
+from embedcheck.conformance.mock import FAULTS, MockConfig, serve
+from embedcheck.conformance.mock.faults import unknown_faults
 from embedcheck.errors import UsageError
 
 

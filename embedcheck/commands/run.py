@@ -6,14 +6,14 @@ import argparse
 import os
 from pathlib import Path
 
-from conformance.checks import ALL
-from conformance.checks.base import Tolerances
-from conformance.command import RunConfig, execute
-from conformance.errors import ConfigError
-from conformance.options import PARALLEL_MODES, default_parallel
-from conformance.profiles import PROFILES
-from conformance.runner import DEFAULT_MAX_EXAMPLES, RunOptions
-from conformance.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
+from embedcheck.conformance.checks import ALL
+from embedcheck.conformance.checks.base import Tolerances
+from embedcheck.conformance.engine.options import PARALLEL_MODES, default_parallel
+from embedcheck.conformance.engine.runner import DEFAULT_MAX_EXAMPLES, RunOptions
+from embedcheck.conformance.errors import ConfigError
+from embedcheck.conformance.http.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
+from embedcheck.conformance.job import RunConfig, execute
+from embedcheck.conformance.profiles import PROFILES
 from embedcheck.errors import UsageError
 
 EPILOG = """examples:

@@ -1,5 +1,5 @@
 """`embedcheck schemas diff OLD NEW`: classify schema changes as breaking for clients, for
-servers, or compatible (the rules are in `schemas.diff`)."""
+servers, or compatible (the rules are in `embedcheck.schemas.diff`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from embedcheck.errors import UsageError
-from schemas.diff_files import (
+from embedcheck.schemas.diff_files import (
     DirectionUnknownError,
     diff_paths,
     format_paths_diff,

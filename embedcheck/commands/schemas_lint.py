@@ -6,7 +6,7 @@ import argparse
 
 from rich.console import Console
 
-from schemas.lint import files_to_lint, lint_files
+from embedcheck.schemas.lint import files_to_lint, lint_files
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from embedcheck.errors import UsageError
-from schemas.jsonfile import dump_json
-from schemas.openapi import PROFILES, build_openapi
+from embedcheck.schemas.jsonfile import dump_json
+from embedcheck.schemas.openapi import PROFILES, build_openapi
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

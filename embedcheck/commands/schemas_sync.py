@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from embedcheck.errors import UsageError
-from schemas.manifest import SCHEMA_ROOT
-from schemas.sync import models_to_sync, plan_sync, report_lines, write_sync
-from schemas.sync_http import mask
-from schemas.sync_sources import (
+from embedcheck.schemas.manifest import SCHEMA_ROOT
+from embedcheck.schemas.sync import models_to_sync, plan_sync, report_lines, write_sync
+from embedcheck.schemas.sync_http import mask
+from embedcheck.schemas.sync_sources import (
     API_BASE_URL,
     DOCS_BASE_URL,
     DocsSite,

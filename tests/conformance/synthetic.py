@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.checks import Case, CheckContext, Outcome
-from conformance.profiles import Target, model_spec
-from conformance.strategies import Payload
-from conformance.transport import Exchange, Request
+from embedcheck.conformance.checks import Case, CheckContext, Outcome
+from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.conformance.http.transport import Exchange, Request
+from embedcheck.conformance.profiles import Target, model_spec
 
 
 def context(profile: str = "workers-ai", model: str = "bge-small-en-v1.5") -> CheckContext:

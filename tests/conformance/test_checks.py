@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance import strategies as S
-from conformance.checks import ALL, REGISTRY, CheckContext, CheckFailed, Outcome
+from embedcheck.conformance.checks import ALL, REGISTRY, CheckContext, CheckFailed, Outcome
+from embedcheck.conformance.generation import strategies as S
 from tests.conformance.synthetic import context, outcome, reply, unit
 
 SMALL = S.input_limits("@cf/baai/bge-small-en-v1.5")
@@ -192,7 +192,7 @@ def test_relations_between_vectors() -> None:
 
 
 def test_a_looser_tolerance_accepts_what_the_default_flags() -> None:
-    from conformance.checks import Tolerances
+    from embedcheck.conformance.checks import Tolerances
 
     a, b = unit(DIMS, 0), unit(DIMS, 1)
     drift = (np.asarray(a) + 0.1 * np.asarray(unit(DIMS, 9))).tolist()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks import ALL
 from embedcheck.cli import main
+from embedcheck.conformance.checks import ALL
 from tests.conformance.hostile import hostile_server
 
 
@@ -72,7 +72,7 @@ def test_the_token_and_account_come_from_the_environment(
 def test_worker_processes_where_fork_is_missing_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("conformance.command.can_fork", lambda: False)
+    monkeypatch.setattr("embedcheck.conformance.job.can_fork", lambda: False)
     code = main(["run", "--no-progress", "--report-dir", str(tmp_path), "--parallel", "processes"])
     err = capsys.readouterr().err
     assert code == 2

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.http11 import Reply
+from embedcheck.conformance.http.http11 import Reply
 
 BODY = b'{"shape": [1, 2], "data": [[0.5, 0.25]]}'
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: " + b"r" * 300

@@ -8,7 +8,7 @@ pytest_plugins = ["pytester"]
 
 
 def test_the_plugin_turns_checks_into_test_items(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest('pytest_plugins = ["conformance.pytest_plugin"]')
+    pytester.makeconftest('pytest_plugins = ["embedcheck.conformance.pytest_plugin"]')
     pytester.makepyfile(
         test_mine="""
         def test_my_own(embedcheck_suite):
@@ -26,6 +26,6 @@ def test_the_plugin_turns_checks_into_test_items(pytester: pytest.Pytester) -> N
 
 
 def test_without_the_flag_nothing_is_added(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest('pytest_plugins = ["conformance.pytest_plugin"]')
+    pytester.makeconftest('pytest_plugins = ["embedcheck.conformance.pytest_plugin"]')
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from conformance.ratelimit import RateLimiter
+from embedcheck.conformance.http.ratelimit import RateLimiter
 
 
 def test_the_bucket_spaces_requests_across_threads() -> None:

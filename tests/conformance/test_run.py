@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import ALL, select
-from conformance.mock import FAULTS, MockConfig, serve
-from conformance.profiles import PROFILES, mock_target, model_spec
-from conformance.results import failed_checks
-from conformance.runner import DEFAULT_MAX_EXAMPLES, RunOptions, run
 from embedcheck.cli import main
+from embedcheck.conformance.checks import ALL, select
+from embedcheck.conformance.engine.runner import DEFAULT_MAX_EXAMPLES, RunOptions, run
+from embedcheck.conformance.mock import FAULTS, MockConfig, serve
+from embedcheck.conformance.profiles import PROFILES, mock_target, model_spec
+from embedcheck.conformance.reports.results import failed_checks
 
 SMALL = "bge-small-en-v1.5"
 # fault -> (the check that must name it, the options that focus the run on it)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.redact import MASK, RedactingFilter, Redactor
 from embedcheck.cli import main
+from embedcheck.conformance.reports.redact import MASK, RedactingFilter, Redactor
 from tests.conformance.hostile import hostile_server
 
 TOKEN = "Tok3n-that-must-never-leak-8d1f"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance import strategies as S
-from conformance.strategies import Payload, claim_problem
-from conformance.validators import compiled
+from embedcheck.conformance.generation import strategies as S
+from embedcheck.conformance.generation.strategies import Payload, claim_problem
+from embedcheck.schemas.validators import compiled
 
 MODELS = ("@cf/baai/bge-small-en-v1.5", "@cf/baai/bge-m3")
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,8 +14,14 @@ from contextlib import contextmanager
 import pytest
 import trustme
 
-from conformance.connections import ConnectionPool
-from conformance.transport import Exchange, HttpClient, Request, parse_json, retry_wait
+from embedcheck.conformance.http.connections import ConnectionPool
+from embedcheck.conformance.http.transport import (
+    Exchange,
+    HttpClient,
+    Request,
+    parse_json,
+    retry_wait,
+)
 from tests.conformance.hostile import HUGE_BYTES, Record, hostile_server, read_request
 
 TOKEN = "tok-transport-secret"

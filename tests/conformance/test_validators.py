@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conformance import strategies as S
-from conformance.validators import NOT_JSON_NUMBER, compact, compile_schema, compiled
-from schemas import effective_schema, models
-from schemas.instances import from_schema, keys_mentioned
+from embedcheck.conformance.generation import strategies as S
+from embedcheck.schemas import effective_schema, models
+from embedcheck.schemas.instances import from_schema, keys_mentioned
+from embedcheck.schemas.validators import NOT_JSON_NUMBER, compact, compile_schema, compiled
 
 MODEL_IDS = [m.id for m in models() if m.provider == "workers-ai"]
 EFFECTIVE = [

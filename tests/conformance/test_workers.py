@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 import uvicorn
 
-from conformance.checks import select
-from conformance.mock import MockConfig, create_app, serve
-from conformance.mock.server import bind
-from conformance.profiles import mock_target, model_spec
-from conformance.ratelimit import RateLimiter
-from conformance.runner import RunOptions, run
-from conformance.unit import UnitRun
+from embedcheck.conformance.checks import select
+from embedcheck.conformance.engine.runner import RunOptions, run
+from embedcheck.conformance.engine.unit import UnitRun
+from embedcheck.conformance.http.ratelimit import RateLimiter
+from embedcheck.conformance.mock import MockConfig, create_app, serve
+from embedcheck.conformance.mock.server import bind
+from embedcheck.conformance.profiles import mock_target, model_spec
 
 
 def test_a_worker_process_that_dies_is_reported_and_the_run_ends(
@@ -136,7 +136,7 @@ def _numpy_draws() -> list[float]:
 
 
 def _numpy_draws_in_worker(out: SimpleQueue[list[float]]) -> None:
-    from conformance.unit import leave_numpy_random_alone
+    from embedcheck.conformance.engine.unit import leave_numpy_random_alone
 
     leave_numpy_random_alone()
     out.put(_numpy_draws())

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.mock import MockConfig, serve
-from conformance.mock.server import RunningMock
-from generator.pipeline import generate_files
+from embedcheck.conformance.mock import MockConfig, serve
+from embedcheck.conformance.mock.server import RunningMock
+from embedcheck.generator.pipeline import generate_files
 
 TOKEN = "sk-test-4f1c2e-never-show-me"
 

@@ -9,10 +9,10 @@ import pytest
 
 import generated
 import generated.errors
-from generator.build import build_package
-from generator.errors import GeneratorError
-from generator.render_model import Option, Package, ParamType
-from generator.source import TransformedSource, VendoredSource
+from embedcheck.generator.build import build_package
+from embedcheck.generator.errors import GeneratorError
+from embedcheck.generator.render_model import Option, Package, ParamType
+from embedcheck.generator.source import TransformedSource, VendoredSource
 
 
 @pytest.fixture(scope="module")

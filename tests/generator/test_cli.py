@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from embedcheck.cli import main
-from generator.pipeline import generate_files
+from embedcheck.generator.pipeline import generate_files
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from conformance.mock import MockConfig, create_app
-from conformance.mock.server import RunningMock
+from embedcheck.conformance.mock import MockConfig, create_app
+from embedcheck.conformance.mock.server import RunningMock
 from generated import AsyncClient, AsyncOpenAIClient
 from generated.models import bge_base_en_v1_5, bge_m3, bge_small_en_v1_5, openai_embeddings
 from tests.generator.conftest import TOKEN

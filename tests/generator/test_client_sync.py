@@ -7,7 +7,7 @@ from types import ModuleType
 
 import pytest
 
-from conformance.mock.server import RunningMock
+from embedcheck.conformance.mock.server import RunningMock
 from generated import BgeM3, Client, OpenAIClient
 from generated.models import (
     bge_base_en_v1_5,

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.output import DEFAULT_OUTPUT
-from generator.pipeline import generate_files
+from embedcheck.generator.output import DEFAULT_OUTPUT
+from embedcheck.generator.pipeline import generate_files
 
 REPO = DEFAULT_OUTPUT.parent
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from embedcheck.cli import main
-from generator.output import DEFAULT_OUTPUT, drift, write_tree
-from generator.pipeline import generate_files
-from generator.source import DirectorySource
-from schemas.manifest import SCHEMA_ROOT
+from embedcheck.generator.output import DEFAULT_OUTPUT, drift, write_tree
+from embedcheck.generator.pipeline import generate_files
+from embedcheck.generator.source import DirectorySource
+from embedcheck.schemas.manifest import SCHEMA_ROOT
 
 BASE_INPUT = "workers-ai/bge-base-en-v1.5/input.json"
 

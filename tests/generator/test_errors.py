@@ -8,8 +8,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from conformance.mock import MockConfig, serve
-from conformance.mock.server import RunningMock
+from embedcheck.conformance.mock import MockConfig, serve
+from embedcheck.conformance.mock.server import RunningMock
 from generated import (
     APIConnectionError,
     APIError,

@@ -7,7 +7,7 @@ import keyword
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.naming import pascal, snake, unique
+from embedcheck.generator.naming import pascal, snake, unique
 
 
 def test_examples() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator.errors import GeneratorError
-from generator.prepare import ModuleSchema, OneOfClass, VariantKeys
-from generator.source import VendoredSource
+from embedcheck.generator.errors import GeneratorError
+from embedcheck.generator.prepare import ModuleSchema, OneOfClass, VariantKeys
+from embedcheck.generator.source import VendoredSource
 
 
 def m3_module() -> ModuleSchema:

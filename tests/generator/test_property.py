@@ -24,9 +24,9 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.output import write_tree
-from generator.pipeline import generate_files
-from generator.source import TransformedSource, VendoredSource
+from embedcheck.generator.output import write_tree
+from embedcheck.generator.pipeline import generate_files
+from embedcheck.generator.source import TransformedSource, VendoredSource
 
 SENTINEL = "EMBEDCHECK_SCHEMA_TEXT_RAN"
 HOSTILE = [

@@ -21,8 +21,8 @@ import pytest
 from datamodel_code_generator import InputFileType, PythonVersion, generate
 from datamodel_code_generator.enums import DataModelType
 
+from embedcheck.schemas import effective_schema
 from generated.models import bge_base_en_v1_5, bge_m3, openai_embeddings
-from schemas import effective_schema
 
 EMBEDDING = {"shape": [1, 2], "data": [[0.6, 0.8]]}
 

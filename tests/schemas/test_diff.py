@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embedcheck.cli import main
-from schemas import effective_schema, raw_schema
-from schemas.diff import (
+from embedcheck.schemas import effective_schema, raw_schema
+from embedcheck.schemas.diff import (
     Change,
     Direction,
     diff_schemas,
@@ -21,8 +21,8 @@ from schemas.diff import (
     format_changes,
     format_summary,
 )
-from schemas.diff_model import DIRECTIONS, Effect, classify
-from schemas.manifest import SCHEMA_ROOT
+from embedcheck.schemas.diff_model import DIRECTIONS, Effect, classify
+from embedcheck.schemas.manifest import SCHEMA_ROOT
 
 BGE_BASE = "@cf/baai/bge-base-en-v1.5"
 OLD_VERSION = "2024-text-only"

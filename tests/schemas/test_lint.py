@@ -8,7 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from embedcheck.cli import main
-from schemas.lint import (
+from embedcheck.schemas.lint import (
     Overlap,
     files_to_lint,
     lint_files,
@@ -16,7 +16,7 @@ from schemas.lint import (
     overlaps_in,
     provably_disjoint,
 )
-from schemas.store import raw_schema
+from embedcheck.schemas.store import raw_schema
 from tests.helpers import resolve_pointer
 
 MODEL_IDS = [

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from schemas import effective_schema, load_manifest, model, raw_schema
-from schemas.errors import UnknownModelError
-from schemas.manifest import hash_mismatches, sha256_of
-from schemas.seed_import import DEFAULT_SEED_DIR, plan_workers_ai
-from schemas.split import split_input, split_output
+from embedcheck.schemas import effective_schema, load_manifest, model, raw_schema
+from embedcheck.schemas.errors import UnknownModelError
+from embedcheck.schemas.manifest import hash_mismatches, sha256_of
+from embedcheck.schemas.seed_import import DEFAULT_SEED_DIR, plan_workers_ai
+from embedcheck.schemas.split import split_input, split_output
 
 WORKERS_AI_MODELS = [
     ("@cf/baai/bge-small-en-v1.5", 384),

@@ -11,8 +11,8 @@ from openapi_spec_validator import validate
 from schemathesis.core.result import Ok
 
 from embedcheck.cli import main
-from schemas import effective_schema, models
-from schemas.openapi import PROFILES, Profile, build_openapi
+from embedcheck.schemas import effective_schema, models
+from embedcheck.schemas.openapi import PROFILES, Profile, build_openapi
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -11,11 +11,11 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from schemas.errors import SchemaError
-from schemas.instances import any_json, from_schema, keys_mentioned
-from schemas.manifest import load_manifest
-from schemas.overlay import apply_overlays, load_overlays, parse_overlay
-from schemas.store import effective_schema, raw_schema
+from embedcheck.schemas.errors import SchemaError
+from embedcheck.schemas.instances import any_json, from_schema, keys_mentioned
+from embedcheck.schemas.manifest import load_manifest
+from embedcheck.schemas.overlay import apply_overlays, load_overlays, parse_overlay
+from embedcheck.schemas.store import effective_schema, raw_schema
 
 INPUT_FILES = [
     (f.subject, f.role)

@@ -23,10 +23,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from embedcheck.cli import main
-from schemas.jsonfile import dump_json
-from schemas.manifest import MANIFEST_PATH, SCHEMA_ROOT, load_manifest, sha256_of, write_manifest
-from schemas.split import SPLIT_ROLES, split_input, split_output
-from schemas.sync_http import mask
+from embedcheck.schemas.jsonfile import dump_json
+from embedcheck.schemas.manifest import (
+    MANIFEST_PATH,
+    SCHEMA_ROOT,
+    load_manifest,
+    sha256_of,
+    write_manifest,
+)
+from embedcheck.schemas.split import SPLIT_ROLES, split_input, split_output
+from embedcheck.schemas.sync_http import mask
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 TOKEN = "cf-test-token-5ecret-Zq9w"

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from conformance.mock.pytest_plugin import mock_server
+from embedcheck.conformance.mock.pytest_plugin import mock_server
 from tests.conformance.mock.wire import mock_client
 
 __all__ = ["client", "mock_server"]

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
-from conformance.mock import MockConfig, create_app
-from conformance.mock.codebook import CHUNKS, codebook, picks
-from conformance.mock.embeddings import Embedder
-from conformance.mock.json_text import JsonText, dumps
-from schemas import model
+from embedcheck.conformance.mock import MockConfig, create_app
+from embedcheck.conformance.mock.codebook import CHUNKS, codebook, picks
+from embedcheck.conformance.mock.embeddings import Embedder
+from embedcheck.conformance.mock.json_text import JsonText, dumps
+from embedcheck.schemas import model
 from tests.conformance.mock.wire import LARGE, M3, OPENAI, SMALL, run_url
 
 CLEAN = Embedder(frozenset())

@@ -10,8 +10,8 @@ import sys
 import httpx
 import pytest
 
-from conformance.mock import FAULTS
 from embedcheck.cli import main
+from embedcheck.conformance.mock import FAULTS
 from tests.conformance.mock.wire import SMALL, run_url
 
 

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.mock.embeddings import Embedder, count_tokens, scores
-from schemas import model
+from embedcheck.conformance.mock.embeddings import Embedder, count_tokens, scores
+from embedcheck.schemas import model
 
 CLEAN = Embedder(frozenset())
 SMALL = model("bge-small-en-v1.5")

@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 
-from conformance.mock import FAULTS, MockConfig
+from embedcheck.conformance.mock import FAULTS, MockConfig
 from tests.conformance.mock.wire import (
     BASE,
     M3,

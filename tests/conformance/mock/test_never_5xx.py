@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.mock import RunningMock, create_app
+from embedcheck.conformance.mock import RunningMock, create_app
 from tests.conformance.mock.wire import (
     ACCOUNT,
     MODELS,

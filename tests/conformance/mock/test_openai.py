@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
-from conformance.mock import MockConfig
+from embedcheck.conformance.mock import MockConfig
 from tests.conformance.mock.wire import (
     ACCOUNT,
     BASE,

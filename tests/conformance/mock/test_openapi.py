@@ -12,9 +12,9 @@ import schemathesis
 from openapi_spec_validator import validate
 from schemathesis.core.result import Ok
 
-from conformance.mock import MockConfig, serve
-from conformance.mock.server import RunningMock
-from schemas.openapi import build_openapi
+from embedcheck.conformance.mock import MockConfig, serve
+from embedcheck.conformance.mock.server import RunningMock
+from embedcheck.schemas.openapi import build_openapi
 from tests.conformance.mock.wire import MODELS, mock_client
 
 TOKEN = "openapi-test-token"

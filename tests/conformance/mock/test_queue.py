@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.mock import MockConfig
-from conformance.mock.queue import JobStore, pending_status
-from schemas import model
+from embedcheck.conformance.mock import MockConfig
+from embedcheck.conformance.mock.queue import JobStore, pending_status
+from embedcheck.schemas import model
 from tests.conformance.mock.wire import (
     LARGE,
     M3,

@@ -11,7 +11,7 @@ import numpy as np
 import openai
 import pytest
 
-from conformance.mock import MockConfig, RunningMock, serve
+from embedcheck.conformance.mock import MockConfig, RunningMock, serve
 from tests.conformance.mock.wire import BASE, M3, assert_valid
 
 TOKEN = "sdk-test-token"

@@ -9,11 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from conformance.mock.errors import ApiError
-from conformance.mock.faults import FAULTS
-from conformance.mock.validation import Checker, batch_item_schema, loosened, model_validators
-from schemas import effective_schema, model, models
-from schemas.instances import any_json, from_schema, keys_mentioned
+from embedcheck.conformance.mock.errors import ApiError
+from embedcheck.conformance.mock.faults import FAULTS
+from embedcheck.conformance.mock.validation import (
+    Checker,
+    batch_item_schema,
+    loosened,
+    model_validators,
+)
+from embedcheck.schemas import effective_schema, model, models
+from embedcheck.schemas.instances import any_json, from_schema, keys_mentioned
 
 MODELS = {
     name: model_validators(model(name), frozenset()) for name in ("bge-base-en-v1.5", "bge-m3")

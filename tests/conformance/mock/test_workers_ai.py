@@ -10,8 +10,8 @@ import httpx
 import numpy as np
 import pytest
 
-from conformance.mock import MockConfig
-from schemas import raw_schema
+from embedcheck.conformance.mock import MockConfig
+from embedcheck.schemas import raw_schema
 from tests.conformance.mock.wire import (
     ACCOUNT,
     DIMS,

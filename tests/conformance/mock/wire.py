@@ -12,8 +12,8 @@ import numpy as np
 from jsonschema import Draft202012Validator
 from numpy.typing import NDArray
 
-from conformance.mock import MockConfig, create_app
-from schemas import effective_schema
+from embedcheck.conformance.mock import MockConfig, create_app
+from embedcheck.schemas import effective_schema
 
 SMALL = "@cf/baai/bge-small-en-v1.5"
 BASE = "@cf/baai/bge-base-en-v1.5"

@@ -20,16 +20,16 @@ from urllib.parse import urlsplit
 from hypothesis.configuration import set_hypothesis_home_dir
 from rich.console import Console
 
-from conformance import checks as checks_module
-from conformance import report_html, report_json, report_junit, terminal
-from conformance.checks import Check
-from conformance.errors import ConfigError
-from conformance.options import can_fork
-from conformance.profiles import PROFILES, ModelSpec, Target, mock_target, model_spec
-from conformance.redact import RedactingFilter, Redactor
-from conformance.results import RunResult
-from conformance.runner import RunOptions, run
-from schemas import models as known_models
+from embedcheck.conformance import checks as checks_module
+from embedcheck.conformance.checks import Check
+from embedcheck.conformance.engine.options import can_fork
+from embedcheck.conformance.engine.runner import RunOptions, run
+from embedcheck.conformance.errors import ConfigError
+from embedcheck.conformance.profiles import PROFILES, ModelSpec, Target, mock_target, model_spec
+from embedcheck.conformance.reports import html_report, json_report, junit_report, terminal
+from embedcheck.conformance.reports.redact import RedactingFilter, Redactor
+from embedcheck.conformance.reports.results import RunResult
+from embedcheck.schemas import models as known_models
 
 log = logging.getLogger("embedcheck")
 
@@ -110,7 +110,7 @@ def targets_for(config: RunConfig) -> Iterator[tuple[list[Target], str]]:
         yield [target], f"{target.profile} at {target.base_url}"
         return
     # Imported here: a run against a real endpoint has no use for the mock's modules.
-    from conformance.mock import FAULTS, MockConfig, serve
+    from embedcheck.conformance.mock import FAULTS, MockConfig, serve
 
     unknown = sorted(set(config.mock_faults) - FAULTS.keys())
     if unknown:
@@ -161,9 +161,9 @@ def hypothesis_home(directory: Path | None) -> Iterator[None]:
 
 def write_reports(data: dict[str, Any], directory: Path) -> list[Path]:
     return [
-        report_json.write(data, directory),
-        report_junit.write(data, directory),
-        report_html.write(data, directory),
+        json_report.write(data, directory),
+        junit_report.write(data, directory),
+        html_report.write(data, directory),
     ]
 
 

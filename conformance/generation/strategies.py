@@ -22,9 +22,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.validators import NAME, OVERLAP, compiled
-from schemas import effective_schema
-from schemas.errors import SchemaError
+from embedcheck.schemas import effective_schema
+from embedcheck.schemas.errors import SchemaError
+from embedcheck.schemas.validators import NAME, OVERLAP, compiled
 
 OPENAI = "openai-embeddings"
 OPENAI_REQUEST = (OPENAI, "request")

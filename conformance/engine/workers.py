@@ -34,12 +34,12 @@ from typing import Any
 
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
-from conformance.breaker import Breaker
-from conformance.options import RunOptions
-from conformance.ratelimit import RateLimiter
-from conformance.results import UnitResult
-from conformance.transport import HttpClient
-from conformance.unit import Session, UnitRun, UnitSpec, leave_numpy_random_alone
+from embedcheck.conformance.engine.breaker import Breaker
+from embedcheck.conformance.engine.options import RunOptions
+from embedcheck.conformance.engine.unit import Session, UnitRun, UnitSpec, leave_numpy_random_alone
+from embedcheck.conformance.http.ratelimit import RateLimiter
+from embedcheck.conformance.http.transport import HttpClient
+from embedcheck.conformance.reports.results import UnitResult
 
 
 def processes_for(workers: int, units: int) -> int:

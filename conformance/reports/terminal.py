@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from conformance.results import UnitResult
+from embedcheck.conformance.reports.results import UnitResult
 
 MARKS = {
     "passed": "[green]✓[/]",

@@ -13,10 +13,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance import strategies as S
-from conformance.checks import Case
-from conformance.profiles import ModelSpec, Target
-from conformance.strategies import Payload
+from embedcheck.conformance.checks import Case
+from embedcheck.conformance.generation import strategies as S
+from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.conformance.profiles import ModelSpec, Target
 
 MODEL_PROFILES = frozenset({"workers-ai", "worker"})
 ALL_PROFILES = frozenset({"workers-ai", "worker", "openai"})

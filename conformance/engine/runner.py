@@ -1,7 +1,7 @@
 """Run every applicable scenario against every model of a target and judge each outcome.
 
-A unit is (target, model, scenario), run by `conformance.unit`. Units run concurrently on
-`workers` workers (`conformance.workers`: processes by default, or threads) sharing one rate
+A unit is (target, model, scenario), run by `engine.unit`. Units run concurrently on
+`workers` workers (`engine.workers`: processes by default, or threads) sharing one rate
 limiter and one transport-failure breaker; results come back in plan order whatever order the
 units finished in.
 
@@ -20,18 +20,24 @@ from concurrent.futures import Future, as_completed
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance.breaker import Breaker
-from conformance.checks import Check
-from conformance.errors import TargetUnreachable
-from conformance.options import DEFAULT_MAX_EXAMPLES, RunOptions
-from conformance.profiles import ModelSpec, Target
-from conformance.ratelimit import RateLimiter
-from conformance.results import RunResult, UnitResult
-from conformance.scenarios import SCENARIOS, Scenario, text_payload
-from conformance.strategies import CORPUS
-from conformance.transport import HttpClient
-from conformance.unit import BREAKER, SCENARIO_BY_NAME, UnitSpec, examples, warm_up
-from conformance.workers import WorkerSetup, open_workers
+from embedcheck.conformance.checks import Check
+from embedcheck.conformance.engine.breaker import Breaker
+from embedcheck.conformance.engine.options import DEFAULT_MAX_EXAMPLES, RunOptions
+from embedcheck.conformance.engine.unit import (
+    BREAKER,
+    SCENARIO_BY_NAME,
+    UnitSpec,
+    examples,
+    warm_up,
+)
+from embedcheck.conformance.engine.workers import WorkerSetup, open_workers
+from embedcheck.conformance.errors import TargetUnreachable
+from embedcheck.conformance.generation.scenarios import SCENARIOS, Scenario, text_payload
+from embedcheck.conformance.generation.strategies import CORPUS
+from embedcheck.conformance.http.ratelimit import RateLimiter
+from embedcheck.conformance.http.transport import HttpClient
+from embedcheck.conformance.profiles import ModelSpec, Target
+from embedcheck.conformance.reports.results import RunResult, UnitResult
 
 __all__ = ["DEFAULT_MAX_EXAMPLES", "RunOptions", "plan", "run"]
 

@@ -7,8 +7,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.checks import Tolerances
-from conformance.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
+from embedcheck.conformance.checks import Tolerances
+from embedcheck.conformance.http.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 
 DEFAULT_MAX_EXAMPLES = 20
 PARALLEL_MODES = ("processes", "threads")

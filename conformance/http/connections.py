@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 
 import certifi
 
-from conformance.http11 import DEFAULT_PORTS, Connection, Origin
+from embedcheck.conformance.http.http11 import DEFAULT_PORTS, Connection, Origin
 
 # Characters left as they are in a request target: the reserved ones and '%' (escapes the
 # caller already made); anything else (spaces, non-ASCII) is percent-encoded as UTF-8.

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 
-from schemas import effective_schema
+from embedcheck.schemas import effective_schema
 
 NAME = "x-embedcheck-name"
 OVERLAP = "x-embedcheck-overlap"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shlex
 
-from conformance.redact import Redactor
-from conformance.transport import Request
+from embedcheck.conformance.reports.redact import Redactor
+from embedcheck.conformance.http.transport import Request
 
 
 def curl_command(request: Request, redactor: Redactor, secret_env: str) -> str:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.transport import Request
-from schemas import ModelRecord
-from schemas import model as model_record
-from schemas.errors import UnknownModelError
+from embedcheck.conformance.http.transport import Request
+from embedcheck.schemas import ModelRecord
+from embedcheck.schemas import model as model_record
+from embedcheck.schemas.errors import UnknownModelError
 
 PROFILES = ("workers-ai", "openai", "worker")
 WRONG_TOKEN = "embedcheck-wrong-token"  # sent by the auth check; never a real credential

@@ -21,9 +21,16 @@ from typing import Any
 
 import orjson
 
-from conformance.connections import ConnectionPool, split_url
-from conformance.http11 import BrokenReply, Closed, Connection, Origin, Response, header_value
-from conformance.ratelimit import RateLimiter
+from embedcheck.conformance.http.connections import ConnectionPool, split_url
+from embedcheck.conformance.http.http11 import (
+    BrokenReply,
+    Closed,
+    Connection,
+    Origin,
+    Response,
+    header_value,
+)
+from embedcheck.conformance.http.ratelimit import RateLimiter
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BODY = 8 * 1024 * 1024  # 100 texts x 1024 dims as JSON is about 2 MB
