@@ -11,9 +11,11 @@ from typing import Any
 
 from embedcheck.schemas.errors import SchemaError, UnknownModelError
 from embedcheck.schemas.jsonfile import dump_json, read_json
+from embedcheck.schemas.location import PACKAGED_ROOT, schema_root
 
-SCHEMA_ROOT = Path(__file__).resolve().parent
-MANIFEST_PATH = SCHEMA_ROOT / "manifest.json"
+SCHEMA_ROOT = PACKAGED_ROOT  # the tree shipped with embedcheck; schema_root() is the one in use
+MANIFEST_NAME = "manifest.json"
+MANIFEST_PATH = SCHEMA_ROOT / MANIFEST_NAME
 MANIFEST_FORMAT = 1
 
 # Where a file came from: published upstream (byte-for-byte), derived from such a file by a
@@ -37,7 +39,7 @@ class ModelRecord:
 
 @dataclass(frozen=True)
 class SchemaFile:
-    path: str  # relative to SCHEMA_ROOT, with forward slashes
+    path: str  # relative to the schema root, with forward slashes
     subject: str  # a model id, or a family such as "openai-embeddings"
     role: str
     version: str
@@ -51,7 +53,7 @@ class SchemaFile:
 
     @property
     def absolute(self) -> Path:
-        return SCHEMA_ROOT / self.path
+        return schema_root() / self.path
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,14 @@ def parse_manifest(data: dict[str, Any]) -> Manifest:
     )
 
 
-@cache
 def load_manifest() -> Manifest:
-    return parse_manifest(read_json(MANIFEST_PATH))
+    """The manifest of the schemas tree in use (`location.schema_root`)."""
+    return _load_manifest(schema_root())
+
+
+@cache
+def _load_manifest(root: Path) -> Manifest:
+    return parse_manifest(read_json(root / MANIFEST_NAME))
 
 
 def hash_mismatches(manifest: Manifest) -> list[str]:

@@ -18,9 +18,9 @@ import jsonpatch
 
 from embedcheck.schemas.errors import SchemaError
 from embedcheck.schemas.jsonfile import read_json
-from embedcheck.schemas.manifest import SCHEMA_ROOT
+from embedcheck.schemas.location import schema_root
 
-OVERLAY_DIR = SCHEMA_ROOT / "overlays"
+OVERLAY_DIR_NAME = "overlays"
 
 # Annotation keywords overlays may add; validators ignore unknown keywords, so these never
 # change what a schema accepts.
@@ -53,9 +53,13 @@ def parse_overlay(path: Path) -> Overlay:
     return Overlay(path=path, targets=tuple(data["targets"]), ops=tuple(ops))
 
 
-@cache
 def load_overlays() -> tuple[Overlay, ...]:
-    return tuple(parse_overlay(p) for p in sorted(OVERLAY_DIR.glob("*.json")))
+    return _load_overlays(schema_root())
+
+
+@cache
+def _load_overlays(root: Path) -> tuple[Overlay, ...]:
+    return tuple(parse_overlay(p) for p in sorted((root / OVERLAY_DIR_NAME).glob("*.json")))
 
 
 def overlays_for(target: str) -> list[Overlay]:

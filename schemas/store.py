@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from embedcheck.schemas.jsonfile import read_json
+from embedcheck.schemas.location import schema_root
 from embedcheck.schemas.manifest import ModelRecord, load_manifest
 from embedcheck.schemas.overlay import apply_overlays
 
@@ -29,22 +31,23 @@ def subject_id(name: str) -> str:
     return name
 
 
+# Keyed by the schema root too, so a process that switches trees never reads a stale schema.
 @cache
-def _raw(subject: str, role: str, version: str) -> Any:
-    return read_json(load_manifest().file(subject, role, version).absolute)
+def _raw(root: Path, subject: str, role: str, version: str) -> Any:
+    return read_json(root / load_manifest().file(subject, role, version).path)
 
 
 @cache
-def _effective(subject: str, role: str, version: str) -> Any:
+def _effective(root: Path, subject: str, role: str, version: str) -> Any:
     entry = load_manifest().file(subject, role, version)
-    return apply_overlays(_raw(subject, role, version), entry.path)
+    return apply_overlays(_raw(root, subject, role, version), entry.path)
 
 
 def raw_schema(subject: str, role: str, version: str = CURRENT) -> Any:
     """The upstream schema as vendored. Treat the result as read-only: it is shared."""
-    return _raw(subject_id(subject), role, version)
+    return _raw(schema_root(), subject_id(subject), role, version)
 
 
 def effective_schema(subject: str, role: str, version: str = CURRENT) -> Any:
     """The raw schema with its overlays applied. Treat the result as read-only: it is shared."""
-    return _effective(subject_id(subject), role, version)
+    return _effective(schema_root(), subject_id(subject), role, version)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from itertools import compress, filterfalse
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -23,6 +24,7 @@ from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 
 from embedcheck.schemas import effective_schema
+from embedcheck.schemas.location import schema_root
 
 NAME = "x-embedcheck-name"
 OVERLAP = "x-embedcheck-overlap"
@@ -216,7 +218,11 @@ def compile_schema(schema: dict[str, Any]) -> CompiledSchema:
     )
 
 
-@cache
 def compiled(subject: str, role: str) -> CompiledSchema:
-    """The effective schema of `subject`/`role`, compiled once for the process."""
+    """The effective schema of `subject`/`role`, compiled once per schema tree."""
+    return _compiled(schema_root(), subject, role)
+
+
+@cache
+def _compiled(root: Path, subject: str, role: str) -> CompiledSchema:
     return compile_schema(effective_schema(subject, role))
