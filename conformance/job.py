@@ -1,7 +1,9 @@
 """The `embedcheck run` job: pick the target (or start the bundled mock), run, report.
 
-With no target URL the bundled mock is started on a real socket, with a fresh random token (or
-the one given), and every profile it serves is checked. Findings go to `report.json`,
+The target: `--base-url`/`--url` when given; else, with credentials, the profile's default
+(workers-ai: https://api.cloudflare.com/client/v4, as the cloudflare SDK); else, or with
+`--mock`, the bundled mock, started on a real socket with a fresh random token (or the one
+given), every profile it serves checked. Findings go to `report.json`,
 `junit.xml`, `report.html` and `run.log` in the report directory; the terminal gets a progress
 bar and the scorecard. Every string that leaves the process passes through one `Redactor`.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from embedcheck.conformance.engine.options import can_fork
 from embedcheck.conformance.engine.runner import RunOptions, run
 from embedcheck.conformance.errors import ConfigError
 from embedcheck.conformance.profiles import PROFILES, ModelSpec, Target, mock_target, model_spec
+from embedcheck.conformance.profiles.kinds import KINDS
 from embedcheck.conformance.reports import html_report, json_report, junit_report, terminal
 from embedcheck.conformance.reports.redact import RedactingFilter, Redactor
 from embedcheck.conformance.reports.results import RunResult
@@ -47,10 +50,14 @@ class RunConfig:
     report_dir: Path | None = Path("embedcheck-report")
     mock_faults: tuple[str, ...] = ()
     progress: bool = True
+    mock: bool = False  # --mock: the bundled mock, whatever credentials are around
 
     @property
     def uses_mock(self) -> bool:
-        return self.base_url is None and self.url is None
+        """The bundled mock is checked only when asked, or when nothing names a real target."""
+        if self.mock or (self.mock_faults and not (self.base_url or self.url)):
+            return True
+        return not (self.base_url or self.url or self.token or self.account_id)
 
 
 def _checked_url(url: str, option: str) -> str:
@@ -80,34 +87,61 @@ def _model_specs(config: RunConfig, profile: str) -> tuple[ModelSpec, ...]:
 def real_target(config: RunConfig) -> Target:
     """The one target named on the command line; ConfigError for what is missing."""
     profile = config.profile or ("worker" if config.url else None)
+    if profile is None and config.account_id and not config.base_url:
+        profile = "workers-ai"  # an account id only means Cloudflare
     if profile is None:
-        raise ConfigError(f"--base-url needs --profile ({' or '.join(PROFILES[:2])})")
-    if profile == "worker":
+        if config.base_url:
+            raise ConfigError(f"--base-url needs --profile ({' or '.join(PROFILES[:2])})")
+        raise ConfigError(
+            "credentials but no target: add --profile workers-ai (then "
+            f"{KINDS['workers-ai'].default_base_url} is checked), --base-url or --url with "
+            "--profile, or --mock to check the bundled mock"
+        )
+    kind = KINDS[profile]
+    if kind.url_option == "--url":
         if not config.url:
-            raise ConfigError("--profile worker needs --url (the Worker's URL)")
+            raise ConfigError(f"--profile {profile} needs --url ({kind.url_shape})")
         return Target(
             profile, _checked_url(config.url, "--url"), _model_specs(config, profile), config.token
         )
-    if config.url or not config.base_url:
+    if config.url:
         raise ConfigError(f"--profile {profile} takes --base-url, not --url")
-    base = _checked_url(config.base_url, "--base-url")
-    if profile == "workers-ai":
+    base_url = config.base_url or kind.default_base_url
+    if base_url is None:
+        raise ConfigError(
+            f"--profile {profile} needs --base-url ({kind.url_shape}); there is no default "
+            "target for it (--mock checks the bundled mock)"
+        )
+    base = _checked_url(base_url, "--base-url")
+    if kind.needs_account:
         if not config.account_id:
-            raise ConfigError("--profile workers-ai needs --account-id (or CLOUDFLARE_ACCOUNT_ID)")
+            raise ConfigError(f"--profile {profile} needs --account-id (or CLOUDFLARE_ACCOUNT_ID)")
         return Target(profile, base, _model_specs(config, profile), config.token, config.account_id)
     if not config.models:
-        raise ConfigError("--profile openai needs at least one --model")
+        raise ConfigError(f"--profile {profile} needs at least one --model")
     return Target(profile, base, _model_specs(config, profile), config.token)
+
+
+def describe(target: Target) -> str:
+    """The target in one line, for the first line of output and every report."""
+    account = f" (account {target.account_id})" if target.account_id else ""
+    models = ", ".join(m.name for m in target.models)
+    return f"{target.profile} at {target.base_url}{account}, model(s) {models}"
 
 
 @contextlib.contextmanager
 def targets_for(config: RunConfig) -> Iterator[tuple[list[Target], str]]:
     """The targets to check and a line saying what they are; the mock runs while in use."""
+    if config.mock and (config.base_url or config.url):
+        raise ConfigError("--mock checks the bundled mock: leave out --base-url/--url")
     if not config.uses_mock:
         if config.mock_faults:
-            raise ConfigError("--mock-fault only applies to the bundled mock (no --base-url/--url)")
+            raise ConfigError(
+                "--mock-fault only applies to the bundled mock (add --mock, or leave out "
+                "--base-url/--url and the credentials)"
+            )
         target = real_target(config)
-        yield [target], f"{target.profile} at {target.base_url}"
+        yield [target], describe(target)
         return
     # Imported here: a run against a real endpoint has no use for the mock's modules.
     from embedcheck.conformance.mock import FAULTS, MockConfig, serve
@@ -168,10 +202,12 @@ def write_reports(data: dict[str, Any], directory: Path) -> list[Path]:
 
 
 def run_suite(
-    config: RunConfig, tracker: terminal.Tracker | None = None
+    config: RunConfig,
+    tracker: terminal.Tracker | None = None,
+    announce: Callable[[str], object] | None = None,
 ) -> tuple[RunResult, dict[str, Any]]:
     """Run the suite as configured; the result and its redacted report data (also written to
-    the report directory, when there is one)."""
+    the report directory, when there is one). `announce` gets the target line first."""
     checks = selected_checks(config)
     if config.options.parallel == "processes" and not can_fork():
         raise ConfigError(
@@ -186,6 +222,8 @@ def run_suite(
     tracker = tracker or terminal.Tracker(None)
     with targets_for(config) as (targets, description):
         redactor = Redactor([config.token, *(t.token for t in targets)])
+        if announce is not None:
+            announce(f"embedcheck: checking {redactor.text(description)}")
         with run_log(directory / "run.log" if directory else None, redactor):
             log.info("checking %s", redactor.text(description))
             result = run(
@@ -200,12 +238,16 @@ def run_suite(
 
 
 def execute(config: RunConfig, console: Console | None = None) -> int:
-    """Run with a progress bar and print the scorecard; the exit status (0 passed, 1 failed)."""
+    """Run with a progress bar and print the scorecard; the exit status (`verdict`)."""
     console = console or Console()
     with (
         hypothesis_home(config.report_dir),
         terminal.progress(console, enabled=config.progress) as tracker,
     ):
-        result, data = run_suite(config, tracker)
+        result, data = run_suite(config, tracker, announce=lambda line: _say(console, line))
     terminal.summary(console, data)
     return result.exit_code
+
+
+def _say(console: Console, line: str) -> None:
+    console.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -7,6 +7,7 @@ from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import Exchange
 
 REFUSALS = (401, 403)
+SKIP_HINT = "--exclude-checks auth-required"
 
 
 @check(
@@ -20,10 +21,13 @@ def auth_required(ctx: CheckContext, payload: Payload, exchange: Exchange) -> bo
         return False
     if exchange.status not in REFUSALS:
         what = "no token" if payload.auth == "none" else "a wrong token"
-        raise CheckFailed(
-            f"a request with {what} got HTTP {exchange.status}: {excerpt(exchange, 120)}",
-            expected="401 or 403",
-            actual=exchange.status,
-            exchange=exchange,
-        )
+        message = f"a request with {what} got HTTP {exchange.status}: {excerpt(exchange, 120)}"
+        if exchange.status is not None and 200 <= exchange.status < 300:
+            # The usual cause: a key passed to a server that checks none (a local server).
+            message = (
+                f"a request with {what} was served (HTTP {exchange.status}): this server does "
+                f"not check credentials, although a token was given; if it is meant to be open, "
+                f"skip this check with {SKIP_HINT}"
+            )
+        raise CheckFailed(message, expected="401 or 403", actual=exchange.status, exchange=exchange)
     return True

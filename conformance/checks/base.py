@@ -141,6 +141,10 @@ def is_success(exchange: Exchange) -> bool:
     return exchange.status is not None and 200 <= exchange.status < 300
 
 
+# Statuses about the route or the credentials, not the input: never a rejection of bad input.
+NOT_ABOUT_INPUT = {401: "unauthorized", 403: "forbidden", 404: "not found", 405: "wrong method"}
+
+
 def is_client_error(exchange: Exchange) -> bool:
     return exchange.status is not None and 400 <= exchange.status < 500
 

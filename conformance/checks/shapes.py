@@ -6,6 +6,7 @@ from typing import Any
 
 from embedcheck.conformance.checks.base import (
     ACCEPTING,
+    NOT_ABOUT_INPUT,
     CheckContext,
     CheckFailed,
     check,
@@ -82,7 +83,9 @@ def envelope(ctx: CheckContext, exchange: Exchange) -> bool:
 )
 @each_exchange
 def error_body(ctx: CheckContext, exchange: Exchange) -> bool:
-    if not is_client_error(exchange):
+    # 401/403/404/405 say the route or the credentials are wrong (the preflight's business):
+    # an error body on those is no evidence about how invalid input is answered.
+    if not is_client_error(exchange) or exchange.status in NOT_ABOUT_INPUT:
         return False
     schema = compiled(*ERROR_SCHEMAS[ctx.profile])
     parsed = exchange.json

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from embedcheck.conformance.checks.base import (
     ACCEPTING,
+    NOT_ABOUT_INPUT,
     REJECTING,
     CheckContext,
     CheckFailed,
@@ -85,6 +86,15 @@ def valid_accepted(ctx: CheckContext, payload: Payload, exchange: Exchange) -> b
 def invalid_rejected(ctx: CheckContext, payload: Payload, exchange: Exchange) -> bool:
     if payload.valid or _judged_elsewhere(exchange):
         return False
+    if exchange.status in NOT_ABOUT_INPUT:
+        raise CheckFailed(
+            f"{payload.describe()} answered HTTP {exchange.status} "
+            f"({NOT_ABOUT_INPUT[exchange.status]}), which is about the route or the credentials, "
+            f"not a rejection of the input: {excerpt(exchange)}",
+            expected="4xx about the input (400, 413, 422)",
+            actual=exchange.status,
+            exchange=exchange,
+        )
     if not is_client_error(exchange):
         raise CheckFailed(
             f"{payload.describe()} answered HTTP {exchange.status} instead of a 4xx: "

@@ -44,6 +44,7 @@ class RunOptions:
     shrink_budget: int = 25  # examples sent per unit after its first failure
     boundaries: bool = True  # send the boundary cases (the same on every run)
     scenarios: tuple[str, ...] = ()  # empty: all (a testing aid; checks select scenarios too)
+    allow_inconclusive: bool = False  # exit 0 when nothing failed, even if not all was judged
 
     def __post_init__(self) -> None:
         if self.parallel not in PARALLEL_MODES:

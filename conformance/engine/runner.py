@@ -7,7 +7,8 @@ units finished in.
 
 A hostile target cannot stall the run: transport failures are findings, the HTTP client caps
 time and bytes, shrinking gets a request budget, and after `BREAKER` consecutive transport
-failures nothing more is sent to the target.
+failures or 429/503 replies (or one `Retry-After` beyond the wait allowed) nothing more is
+sent to the target. Before any unit, `preflight` turns settings mistakes into usage errors.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from concurrent.futures import Future, as_completed
 from datetime import UTC, datetime
 from typing import Any
 
-from embedcheck.conformance.checks import Check
+from embedcheck.conformance.checks import REGISTRY, Check
 from embedcheck.conformance.engine.breaker import Breaker
 from embedcheck.conformance.engine.options import DEFAULT_MAX_EXAMPLES, RunOptions
+from embedcheck.conformance.engine.preflight import preflight
 from embedcheck.conformance.engine.unit import (
     BREAKER,
     SCENARIO_BY_NAME,
@@ -31,11 +33,9 @@ from embedcheck.conformance.engine.unit import (
     warm_up,
 )
 from embedcheck.conformance.engine.workers import WorkerSetup, open_workers
-from embedcheck.conformance.errors import TargetUnreachable
-from embedcheck.conformance.generation.scenarios import SCENARIOS, Scenario, text_payload
-from embedcheck.conformance.generation.strategies import CORPUS
+from embedcheck.conformance.errors import ConfigError
+from embedcheck.conformance.generation.scenarios import SCENARIOS, Scenario
 from embedcheck.conformance.http.ratelimit import RateLimiter
-from embedcheck.conformance.http.transport import HttpClient
 from embedcheck.conformance.profiles import ModelSpec, Target
 from embedcheck.conformance.reports.results import RunResult, UnitResult
 
@@ -95,18 +95,45 @@ def submit_order(specs: list[UnitSpec], options: RunOptions) -> list[int]:
     return order
 
 
-def preflight(client: HttpClient, target: Target) -> None:
-    """One plain request: an unreachable target is a usage error, anything else is judged later."""
-    model = target.models[0]
-    payload = text_payload(target, model, CORPUS[0])
-    exchange = client.send(target.request(model, payload.body, label="preflight"))
-    if exchange.error_kind == "connect":
-        raise TargetUnreachable(f"target unreachable: {target.url(model)}: {exchange.error}")
+def where_it_applies(check: Check) -> str:
+    """The profiles and scenarios a check judges, in words."""
+    scenarios = [s for s in SCENARIOS if check.scenarios is None or s.name in check.scenarios]
+    profiles = sorted(
+        {p for s in scenarios for p in s.profiles if check.profiles is None or p in check.profiles}
+    )
+    where = f"{check.name}: profile {'/'.join(profiles)}"
+    if check.scenarios is not None:
+        where += f", scenario {'/'.join(s.name for s in scenarios)}"
+    return where
+
+
+def refuse_idle_checks(targets: list[Target], checks: list[Check], options: RunOptions) -> None:
+    """ConfigError when checks selected by name judge nothing on these targets: a run of them
+    would pass without having looked at anything."""
+    if not (options.checks or options.exclude_checks):
+        return  # every check: those that do not apply are the scorecard's dots
+    units = plan(targets, checks, options)
+    idle = [c for c in checks if not any(c.applies(t.profile, s.name) for t, _, s in units)]
+    names = ", ".join(f"{t.profile} at {t.base_url}" for t in targets)
+    if not checks or len(idle) == len(checks):
+        selected = ", ".join(options.checks) or f"all but {', '.join(options.exclude_checks)}"
+        places = "; ".join(where_it_applies(c) for c in idle) or "no check left"
+        raise ConfigError(
+            f"the selected checks ({selected}) apply to nothing on {names} ({places})"
+        )
+    named = [c for c in idle if c.name in options.checks]
+    if named:
+        raise ConfigError(
+            f"--checks {', '.join(c.name for c in named)} apply to nothing on {names} "
+            f"({'; '.join(where_it_applies(c) for c in named)})"
+        )
 
 
 def _lost(spec: UnitSpec, exc: BaseException) -> UnitResult:
     """The result of a unit whose worker died under it."""
-    result = UnitResult(spec.target, spec.model.label, spec.scenario)
+    applying = (REGISTRY[n] for n in spec.checks)
+    planned = tuple(c.name for c in applying if c.applies(spec.target.profile, spec.scenario))
+    result = UnitResult(spec.target, spec.model.label, spec.scenario, checks=planned)
     result.error = f"the worker running this unit died: {type(exc).__name__}: {exc}"
     return result
 
@@ -122,8 +149,10 @@ def run(
     run_seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     result = RunResult(targets, run_seed, _settings(options), started)
+    result.allow_inconclusive = options.allow_inconclusive
+    refuse_idle_checks(targets, checks, options)
     limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
-    breaker = Breaker(BREAKER)
+    breaker = Breaker(BREAKER, options.max_retry_wait)
     begin = time.monotonic()
     specs = unit_specs(targets, checks, options, run_seed)
     if on_plan is not None:
@@ -135,7 +164,7 @@ def run(
     with open_workers(setup, len(specs)) as workers:
         with setup.client(pool_size=1) as client:
             for target in targets:
-                preflight(client, target)
+                preflight(client, target, breaker.record)
         futures: dict[Future[UnitResult], int] = {
             workers.submit(specs[i]): i for i in submit_order(specs, options)
         }
@@ -150,7 +179,10 @@ def run(
                 on_unit(unit)
     result.units = [results[i] for i in range(len(specs))]  # plan order
     if breaker.reason:
-        result.notes.append(f"the target stopped answering; later requests were {breaker.reason}")
+        result.stopped = breaker.reason
+        result.notes.append(
+            f"the run stopped sending to the target; requests were {breaker.reason}"
+        )
     result.duration = time.monotonic() - begin
     return result
 
@@ -171,4 +203,5 @@ def _settings(options: RunOptions) -> dict[str, Any]:
         "determinism_tolerance": options.tolerances.determinism_cosine,
         "async_timeout_s": options.tolerances.async_timeout,
         "example_db": str(options.example_db) if options.example_db else None,
+        "allow_inconclusive": options.allow_inconclusive,
     }

@@ -36,12 +36,11 @@ from embedcheck.conformance.reports.results import Finding, Tally, UnitResult
 
 log = logging.getLogger("embedcheck.run")
 
-BREAKER = 5  # consecutive transport failures after which the target is left alone
+BREAKER = 5  # consecutive transport failures, or 429/503 replies, before the target is left alone
 # Polls of a queued job back off from FIRST_POLL to LAST_POLL seconds: a quick job is seen
 # done within tens of milliseconds, a slow one costs a few more polls than a longer start.
 FIRST_POLL = 0.01
 LAST_POLL = 2.0
-TRANSPORT_FAILURES = frozenset({"timeout", "reset", "disconnected", "too-large", "connect"})
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}
 
 
@@ -175,8 +174,8 @@ class Session:
                 f"{exchange.error} " if exchange.error else "",
                 exchange.elapsed,
             )
-        if self.breaker.record(exchange.error_kind in TRANSPORT_FAILURES, exchange.error):
-            log.warning("target stopped answering; no more requests are sent")
+        if self.breaker.record(exchange):
+            log.warning("no more requests are sent: %s", self.breaker.reason)
         return exchange
 
 
@@ -219,7 +218,9 @@ class UnitRun:
         self.seed = spec.seed
         self.database = database
         self.ctx = CheckContext(target, model, options.tolerances)
-        self.result = UnitResult(target, model.label, scenario.name)
+        self.result = UnitResult(
+            target, model.label, scenario.name, checks=tuple(c.name for c in self.checks)
+        )
         self._first_failure_at: int | None = None
 
     # --- sending ---------------------------------------------------------------------------
@@ -323,6 +324,7 @@ class UnitRun:
         except Exception:
             self.result.error = traceback.format_exc(limit=4)
             log.error("unit %s %s crashed", self.result.column, self.scenario.name, exc_info=True)
+        self.result.stopped = self.session.stopped  # tripped before or while this unit ran
         self.result.elapsed = time.monotonic() - start
         return self.result
 
@@ -359,8 +361,11 @@ class UnitRun:
         # The example database's key for this unit, given rather than derived: Hypothesis would
         # hash the inner test's source (the same for every unit) at ~5 ms a unit.
         wrapped._hypothesis_internal_database_key = self._database_key()  # type: ignore[attr-defined]
-        configured = unit_settings(examples(self.options, self.scenario), self.database)(wrapped)
-        runnable = hypothesis_seed(self.seed)(configured)
+        # The seed first, the settings over it: `seed()` also switches the example database
+        # off, and the settings applied after it put the run's database back, so a failing
+        # example saved by one run is replayed first by the next.
+        seeded = hypothesis_seed(self.seed)(wrapped)
+        runnable = unit_settings(examples(self.options, self.scenario), self.database)(seeded)
         try:
             runnable()
         except (AssertionError, Flaky, BaseExceptionGroup) as exc:
@@ -370,7 +375,7 @@ class UnitRun:
                 raise unexpected from exc
 
     def _database_key(self) -> bytes:
-        key = f"{self.target.profile}|{self.target.base_url}|{self.model.name}|{self.scenario.name}"
+        key = f"{self.target.identity}|{self.model.name}|{self.scenario.name}"
         return hashlib.sha384(f"embedcheck unit|{key}".encode()).digest()
 
 

@@ -124,19 +124,27 @@ def parse_json(body: bytes) -> ParsedJson:
     return ParsedJson(True, value=value, nonstandard=tuple(sorted(set(seen))))
 
 
+def asked_wait(exchange: Exchange) -> float | None:
+    """Seconds the reply's `Retry-After` asks for (seconds or an HTTP date), if it says."""
+    value = exchange.header("retry-after")
+    if not value:
+        return None
+    try:
+        wait = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        wait = (when - datetime.now(UTC)).total_seconds()
+    return wait if not math.isnan(wait) else None
+
+
 def retry_wait(exchange: Exchange, attempt: int, cap: float) -> float:
     """Seconds before the next try: `Retry-After` (seconds or HTTP date), else 0.5 s x 2^n."""
-    value = exchange.header("retry-after")
-    wait = 0.5 * 2**attempt
-    if value:
-        try:
-            wait = float(value)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-                wait = (when - datetime.now(UTC)).total_seconds()
-            except (TypeError, ValueError):
-                pass
+    wait = asked_wait(exchange)
+    if wait is None:
+        wait = 0.5 * 2**attempt
     if not math.isfinite(wait):
         wait = cap
     return float(min(max(wait, 0.0), cap))
@@ -184,7 +192,9 @@ class HttpClient:
                 exchange = replace(self._once(request), attempts=attempt + 1)
             if exchange.status not in RETRY_STATUSES:
                 return exchange
-            if attempt >= self.retries:
+            asked = asked_wait(exchange)
+            if attempt >= self.retries or (asked is not None and asked > self.max_retry_wait):
+                # Asked to wait longer than a request may: not slept through, left unjudged.
                 return replace(exchange, inconclusive=True)
             time.sleep(retry_wait(exchange, attempt, self.max_retry_wait))
             attempt += 1

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from embedcheck.conformance.http.transport import Request
+from embedcheck.conformance.profiles.kinds import KINDS, Profile
 from embedcheck.schemas import ModelRecord
 from embedcheck.schemas import model as model_record
 from embedcheck.schemas.errors import UnknownModelError
 
-PROFILES = ("workers-ai", "openai", "worker")
+PROFILES = tuple(KINDS)
 WRONG_TOKEN = "embedcheck-wrong-token"  # sent by the auth check; never a real credential
-SECRET_ENV = {"workers-ai": "CLOUDFLARE_API_TOKEN", "openai": "OPENAI_API_KEY"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,16 @@ class Target:
     models: tuple[ModelSpec, ...]
     token: str | None = None
     account_id: str | None = None
+    mock: bool = False  # the bundled mock (its port changes from run to run)
+
+    @property
+    def kind(self) -> Profile:
+        return KINDS[self.profile]
+
+    @property
+    def identity(self) -> str:
+        """What stays the same from run to run: the URL, or the mock's profile."""
+        return f"bundled mock {self.profile}" if self.mock else f"{self.profile} {self.base_url}"
 
     def url(self, model: ModelSpec, *, queue: bool = False) -> str:
         base = self.base_url.rstrip("/")
@@ -88,7 +98,7 @@ class Target:
 
     @property
     def secret_env(self) -> str:
-        return SECRET_ENV.get(self.profile, "EMBEDCHECK_TOKEN")
+        return self.kind.secret_env
 
 
 MOCK_ACCOUNT = "embedcheck-mock"
@@ -100,7 +110,7 @@ def mock_target(
     """Where the bundled mock serves `profile`, relative to its base URL."""
     base = base_url.rstrip("/")
     if profile == "workers-ai":
-        return Target(profile, f"{base}/client/v4", models, token, MOCK_ACCOUNT)
+        return Target(profile, f"{base}/client/v4", models, token, MOCK_ACCOUNT, mock=True)
     if profile == "openai":
-        return Target(profile, f"{base}/v1", models, token)
-    return Target(profile, f"{base}/run/{{model}}", models, token)
+        return Target(profile, f"{base}/v1", models, token, mock=True)
+    return Target(profile, f"{base}/run/{{model}}", models, token, mock=True)

@@ -27,10 +27,16 @@ def _failure_text(finding: dict[str, Any]) -> str:
 
 def build(data: dict[str, Any]) -> ET.Element:
     findings = {(f"{f['profile']}:{f['model']}", f["check"]): f for f in data["findings"]}
-    root = ET.Element("testsuites", name="embedcheck", time=str(data["duration_s"]))
+    root = ET.Element(
+        "testsuites", name=f"embedcheck: {data.get('description', '')}", time=str(data["duration_s"])
+    )
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for column in data["columns"]:
         suite = ET.SubElement(root, "testsuite", name=column)
+        properties = ET.SubElement(suite, "properties")
+        target = data.get("description", "")
+        ET.SubElement(properties, "property", name="target", value=target)
+        ET.SubElement(properties, "property", name="verdict", value=data["verdict"])
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for check, row in data["scorecard"].items():
             tally = row.get(column)

@@ -14,6 +14,7 @@ from embedcheck.conformance.reports.curl import curl_command
 from embedcheck.conformance.profiles import Target
 from embedcheck.conformance.reports.redact import Redactor
 from embedcheck.conformance.http.transport import NO_BODY, Exchange
+from embedcheck.conformance.verdict import Verdict, conclude
 
 BODY_EXCERPT = 2000
 STATUSES = ("failed", "error", "passed", "inconclusive", "n/a")
@@ -25,12 +26,14 @@ class Tally:
     failed: int = 0
     inconclusive: int = 0
     errors: int = 0
+    cut_short: int = 0  # units of this cell stopped before the end (breaker, crash)
 
     def add(self, other: Tally) -> None:
         self.passed += other.passed
         self.failed += other.failed
         self.inconclusive += other.inconclusive
         self.errors += other.errors
+        self.cut_short += other.cut_short
 
     @property
     def status(self) -> str:
@@ -40,7 +43,12 @@ class Tally:
             return "error"
         if self.passed:
             return "passed"
-        return "inconclusive" if self.inconclusive else "n/a"
+        return "inconclusive" if self.inconclusive or self.cut_short else "n/a"
+
+    @property
+    def unjudged(self) -> bool:
+        """Planned, and neither passed nor failed because something stood in the way."""
+        return self.status in ("error", "inconclusive")
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -49,6 +57,7 @@ class Tally:
             "failed": self.failed,
             "inconclusive": self.inconclusive,
             "errors": self.errors,
+            "cut_short": self.cut_short,
         }
 
 
@@ -136,6 +145,8 @@ class UnitResult:
     requests: int = 0
     elapsed: float = 0.0
     error: str = ""
+    checks: tuple[str, ...] = ()  # the checks planned to judge this unit
+    stopped: str = ""  # why the unit was cut short, when the run's breaker tripped
 
     @property
     def column(self) -> str:
@@ -151,6 +162,8 @@ class RunResult:
     units: list[UnitResult] = field(default_factory=list)
     duration: float = 0.0
     notes: list[str] = field(default_factory=list)
+    stopped: str = ""  # the breaker's reason, when it tripped
+    allow_inconclusive: bool = False  # --allow-inconclusive: exit 0 unless something failed
 
     def columns(self) -> list[str]:
         return list(dict.fromkeys(u.column for u in self.units))
@@ -164,6 +177,8 @@ class RunResult:
                 tally = unit.tallies.get(check.name)
                 if tally is not None:
                     row.setdefault(unit.column, Tally()).add(tally)
+                if check.name in unit.checks and (unit.stopped or unit.error):
+                    row.setdefault(unit.column, Tally()).cut_short += 1
             if row:
                 card[check.name] = row
         return card
@@ -181,19 +196,49 @@ class RunResult:
 
     @property
     def failed(self) -> bool:
-        return any(t.failed or t.errors for row in self.scorecard().values() for t in row.values())
+        return any(t.failed for row in self.scorecard().values() for t in row.values())
 
     @property
     def errors(self) -> list[str]:
         return [f"{u.column} {u.scenario}: {u.error}" for u in self.units if u.error]
 
+    def unjudged(self) -> list[dict[str, str]]:
+        """The planned cells neither passed nor failed, each with why."""
+        cells = []
+        for check, row in self.scorecard().items():
+            for column, tally in row.items():
+                if tally.unjudged:
+                    cells.append({"check": check, "column": column, "why": self._why(tally)})
+        return cells
+
+    def _why(self, tally: Tally) -> str:
+        if tally.errors:
+            return "the check crashed (see errors)"
+        if tally.cut_short and self.stopped:
+            return f"the run stopped sending ({self.stopped.removeprefix('not sent: ')})"
+        if tally.cut_short:
+            return "its unit crashed (see errors)"
+        return "every reply was 429/503 after the retries"
+
+    @property
+    def verdict(self) -> Verdict:
+        card = self.scorecard()
+        tallies = [t for row in card.values() for t in row.values()]
+        unjudged = sum(t.unjudged for t in tallies) + bool(self.stopped) + bool(self.errors)
+        return conclude(
+            failed=self.failed,
+            judged=sum(t.passed + t.failed > 0 for t in tallies),
+            unjudged=unjudged,
+        )
+
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.errors else 0
+        return self.verdict.exit_status(allow_inconclusive=self.allow_inconclusive)
 
     def to_data(self, redactor: Redactor) -> dict[str, Any]:
         """The JSON-ready view of the run, every string passed through `redactor`."""
         card = self.scorecard()
+        verdict = self.verdict
         totals = {s: 0 for s in STATUSES}
         for row in card.values():
             for tally in row.values():
@@ -205,7 +250,10 @@ class RunResult:
             "seed": self.seed,
             "settings": self.settings,
             "targets": [_target_data(t) for t in self.targets],
-            "passed": self.exit_code == 0,
+            "verdict": str(verdict),
+            "exit_status": verdict.exit_status(allow_inconclusive=self.allow_inconclusive),
+            "passed": verdict is Verdict.PASSED,
+            "unjudged": self.unjudged(),
             "totals": totals,
             "checks": {c.name: c.summary for c in ALL if c.name in card},
             "columns": self.columns(),
@@ -240,6 +288,7 @@ def _unit_data(unit: UnitResult) -> dict[str, Any]:
         "requests": unit.requests,
         "elapsed_s": round(unit.elapsed, 3),
         "error": unit.error,
+        "stopped": unit.stopped,
         "tallies": {name: t.to_data() for name, t in unit.tallies.items()},
     }
 

@@ -94,7 +94,14 @@ def summary(console: Console, data: dict[str, Any]) -> None:
     for line in data["errors"] + data["notes"]:
         console.print(f"[magenta]! {escape(line)}[/]", highlight=False)
     totals = data["totals"]
-    verdict = "[bold green]PASSED[/]" if data["passed"] else "[bold red]FAILED[/]"
+    style = {"passed": "bold green", "failed": "bold red"}.get(data["verdict"], "bold yellow")
+    verdict = f"[{style}]{data['verdict'].upper()}[/]"
+    for cell in data["unjudged"]:
+        console.print(
+            f"[yellow]? {cell['check']}[/] [cyan]{cell['column']}[/]: not judged, "
+            f"{escape(cell['why'])}",
+            highlight=False,
+        )
     console.print(
         f"{verdict}: {totals['passed']} passed, {totals['failed']} failed, "
         f"{totals['inconclusive']} inconclusive (check x model) against "

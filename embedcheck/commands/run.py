@@ -14,17 +14,26 @@ from embedcheck.conformance.errors import ConfigError
 from embedcheck.conformance.http.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from embedcheck.conformance.job import RunConfig, execute
 from embedcheck.conformance.profiles import PROFILES
+from embedcheck.conformance.profiles.kinds import CLOUDFLARE_API, KINDS
+from embedcheck.conformance.verdict import EXIT_FAILED, EXIT_NOT_JUDGED, EXIT_PASSED, EXIT_USAGE
 from embedcheck.errors import UsageError
 
-EPILOG = """examples:
-  embedcheck run
-  embedcheck run --profile workers-ai --base-url https://api.cloudflare.com/client/v4 \\
-                 --account-id ID --api-token TOKEN --model @cf/baai/bge-m3
+EPILOG = f"""examples:
+  embedcheck run                                   # the bundled mock
+  embedcheck run --profile workers-ai --account-id ID --api-token TOKEN --model @cf/baai/bge-m3
   embedcheck run --profile openai --base-url http://host:port/v1 --api-key KEY --model NAME
   embedcheck run --profile worker --url http://127.0.0.1:8787/ --model bge-base-en-v1.5
 
-secrets may come from CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and OPENAI_API_KEY.
-exit status: 0 every check passed, 1 a check failed, 2 usage error or target unreachable.
+target: --base-url or --url when given; else, with credentials, workers-ai checks
+  {CLOUDFLARE_API} (openai and worker have no default);
+  with no target and no credentials, or with --mock, the bundled mock.
+secrets: with --profile (or a URL) named, also from CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID
+  and OPENAI_API_KEY; the bundled mock never gets them.
+exit status: {EXIT_PASSED} every check passed; {EXIT_FAILED} a check failed; \
+{EXIT_USAGE} usage or configuration error, or
+  the target unreachable; {EXIT_NOT_JUDGED} INCOMPLETE or INCONCLUSIVE: something could not be \
+judged (429/503,
+  the target stopped answering, a crash): {EXIT_PASSED} instead with --allow-inconclusive.
 """
 
 
@@ -64,9 +73,11 @@ def _names(text: str) -> list[str]:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    target = parser.add_argument_group("target (none: start the bundled mock and check it)")
+    target = parser.add_argument_group("target (none, and no credentials: the bundled mock)")
     target.add_argument("--profile", choices=PROFILES, help="kind of endpoint (mock: all)")
-    target.add_argument("--base-url", help="workers-ai: .../client/v4; openai: .../v1")
+    target.add_argument(
+        "--base-url", help=f"workers-ai: .../client/v4 (default {CLOUDFLARE_API}); openai: .../v1"
+    )
     target.add_argument("--url", help="worker profile: the Worker URL ({model} is filled in)")
     target.add_argument("--account-id", help="Cloudflare account id [CLOUDFLARE_ACCOUNT_ID]")
     target.add_argument("--api-token", help="Cloudflare API token [CLOUDFLARE_API_TOKEN]")
@@ -75,6 +86,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--model", action="append", default=[], help="model id or slug; repeat for more"
     )
     target.add_argument("--dims", type=_positive_int, help="openai: dims of a model we don't know")
+    target.add_argument(
+        "--mock", action="store_true", help="check the bundled mock, whatever credentials are set"
+    )
     target.add_argument(
         "--mock-fault",
         action="append",
@@ -152,16 +166,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="",
         help="Hypothesis example database dir, or 'none' (default: REPORT_DIR/examples)",
     )
+    run.add_argument(
+        "--allow-inconclusive",
+        action="store_true",
+        help=f"exit {EXIT_PASSED}, not {EXIT_NOT_JUDGED}, when nothing failed but not everything "
+        "could be judged",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
-    real = args.base_url is not None or args.url is not None
-    env = os.environ if real else {}  # the bundled mock never gets a user's real secret
+    wants_mock = args.mock or (args.mock_fault and not (args.base_url or args.url))
+    named = args.base_url or args.url or args.profile or args.account_id
+    # The environment's secrets go to a target the command line names, never to the mock.
+    env = os.environ if named and not wants_mock else {}
+    kind = KINDS[args.profile or ("worker" if args.url else "workers-ai")]
     token = args.api_key if args.profile == "openai" else args.api_token
-    token = token or args.api_token or args.api_key
-    if token is None:
-        token = env.get("OPENAI_API_KEY" if args.profile == "openai" else "CLOUDFLARE_API_TOKEN")
+    token = token or args.api_token or args.api_key or env.get(kind.secret_env)
+    account = args.account_id or (env.get("CLOUDFLARE_ACCOUNT_ID") if kind.needs_account else None)
     if args.example_db == "none":
         database = None
     else:
@@ -184,12 +206,13 @@ def _config(args: argparse.Namespace) -> RunConfig:
         ),
         example_db=database,
         shrink_budget=args.shrink_budget,
+        allow_inconclusive=args.allow_inconclusive,
     )
     return RunConfig(
         profile=args.profile,
         base_url=args.base_url,
         url=args.url,
-        account_id=args.account_id or env.get("CLOUDFLARE_ACCOUNT_ID"),
+        account_id=account,
         token=token,
         models=tuple(args.model),
         dims=args.dims,
@@ -197,6 +220,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         report_dir=args.report_dir,
         mock_faults=tuple(args.mock_fault),
         progress=not args.no_progress,
+        mock=args.mock,
     )
 
 

@@ -202,6 +202,26 @@ class _Handler(socketserver.BaseRequestHandler):
             )
         )
 
+    def mode_busy_for_an_hour(self, conn: socket.socket) -> None:
+        conn.sendall(
+            _response(
+                "429 Too Many Requests",
+                b'{"error": "daily allocation used"}',
+                "application/json",
+                "Retry-After: 3600\r\n",
+            )
+        )
+
+    def mode_unauthorized(self, conn: socket.socket) -> None:
+        # What Cloudflare answers a wrong token, for every route.
+        body = b'{"result": null, "success": false, "errors": [{"code": 10000, '
+        body += b'"message": "Authentication error"}], "messages": []}'
+        conn.sendall(_response("401 Unauthorized", body, "application/json"))
+
+    def mode_no_route(self, conn: socket.socket) -> None:
+        # A web server whose routes are elsewhere (a base URL without /client/v4 or /v1).
+        conn.sendall(_response("404 Not Found", b"<h1>Not Found</h1>", "text/html"))
+
 
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True

@@ -72,14 +72,18 @@ def test_a_redirect_to_another_host_is_not_followed_with_the_token(tmp_path: Pat
         assert TOKEN not in path.read_text(errors="replace")
 
 
-def test_rate_limited_everywhere_is_inconclusive_not_failed(tmp_path: Path) -> None:
+def test_rate_limited_everywhere_is_inconclusive_not_a_pass(tmp_path: Path) -> None:
     with hostile_server("busy") as server:
         code, data = run_against(
             server.url, tmp_path, "--retries", "1", "--checks", "valid-accepted"
         )
-    assert code == 0
+    assert (code, data["verdict"], data["exit_status"]) == (3, "inconclusive", 3)
+    assert data["passed"] is False
     statuses = {t["status"] for row in data["scorecard"].values() for t in row.values()}
     assert statuses == {"inconclusive"}
+    # The breaker stopped after a streak of 429s: a handful of requests, not the whole plan.
+    assert len(server.record.requests) <= 2 * (5 + 4)  # 2 attempts; 4 in flight at the trip
+    assert "--rate-limit" in data["notes"][0]
 
 
 def test_an_unreachable_target_is_a_one_line_usage_error(

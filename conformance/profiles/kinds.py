@@ -1,0 +1,56 @@
+"""What each kind of endpoint needs from the user: where it lives by default, which option and
+environment variable carry its secret, and what to tell a user whose settings reach nothing.
+
+The job and the preflight ask these objects instead of comparing profile names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CLOUDFLARE_API = "https://api.cloudflare.com/client/v4"  # the cloudflare SDK's default base URL
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    url_option: str  # the option naming the target
+    url_shape: str  # what that URL looks like, for hints
+    token_option: str  # the option carrying the secret
+    secret_env: str  # the environment variable carrying the secret
+    default_base_url: str | None = None  # used when credentials come without a URL
+    needs_account: bool = False
+
+    @property
+    def auth_hint(self) -> str:
+        return f"check {self.token_option} / {self.secret_env}"
+
+    @property
+    def route_hint(self) -> str:
+        return f"check {self.url_option}: it should look like {self.url_shape}"
+
+
+WORKERS_AI = Profile(
+    "workers-ai",
+    url_option="--base-url",
+    url_shape=f"{CLOUDFLARE_API} (ending in /client/v4)",
+    token_option="--api-token",
+    secret_env="CLOUDFLARE_API_TOKEN",
+    default_base_url=CLOUDFLARE_API,
+    needs_account=True,
+)
+OPENAI = Profile(
+    "openai",
+    url_option="--base-url",
+    url_shape="http://host:port/v1 (ending in /v1, before /embeddings)",
+    token_option="--api-key",
+    secret_env="OPENAI_API_KEY",
+)
+WORKER = Profile(
+    "worker",
+    url_option="--url",
+    url_shape="http://host:port/path, with {model} where the model id goes",
+    token_option="--api-token",
+    secret_env="EMBEDCHECK_TOKEN",
+)
+KINDS: dict[str, Profile] = {p.name: p for p in (WORKERS_AI, OPENAI, WORKER)}
