@@ -95,16 +95,16 @@ def submit_order(specs: list[UnitSpec], options: RunOptions) -> list[int]:
     return order
 
 
-def where_it_applies(check: Check) -> str:
-    """The profiles and scenarios a check judges, in words."""
+def where_it_applies(check: Check, profiles: set[str]) -> str:
+    """Where a check judges anything, in words, for a run on `profiles`."""
     scenarios = [s for s in SCENARIOS if check.scenarios is None or s.name in check.scenarios]
-    profiles = sorted(
-        {p for s in scenarios for p in s.profiles if check.profiles is None or p in check.profiles}
-    )
-    where = f"{check.name}: profile {'/'.join(profiles)}"
-    if check.scenarios is not None:
-        where += f", scenario {'/'.join(s.name for s in scenarios)}"
-    return where
+    judged = {p for s in scenarios for p in s.profiles}
+    if check.profiles is not None:
+        judged &= check.profiles
+    if not judged & profiles:
+        return f"{check.name} runs on the {'/'.join(sorted(judged))} profile only"
+    names = "/".join(s.name for s in scenarios if s.profiles & profiles)
+    return f"{check.name} runs in the {names} scenario, which no model here has"
 
 
 def refuse_idle_checks(targets: list[Target], checks: list[Check], options: RunOptions) -> None:
@@ -115,17 +115,17 @@ def refuse_idle_checks(targets: list[Target], checks: list[Check], options: RunO
     units = plan(targets, checks, options)
     idle = [c for c in checks if not any(c.applies(t.profile, s.name) for t, _, s in units)]
     names = ", ".join(f"{t.profile} at {t.base_url}" for t in targets)
-    if not checks or len(idle) == len(checks):
-        selected = ", ".join(options.checks) or f"all but {', '.join(options.exclude_checks)}"
-        places = "; ".join(where_it_applies(c) for c in idle) or "no check left"
-        raise ConfigError(
-            f"the selected checks ({selected}) apply to nothing on {names} ({places})"
-        )
+    profiles = {t.profile for t in targets}
     named = [c for c in idle if c.name in options.checks]
     if named:
         raise ConfigError(
             f"--checks {', '.join(c.name for c in named)} apply to nothing on {names} "
-            f"({'; '.join(where_it_applies(c) for c in named)})"
+            f"({'; '.join(where_it_applies(c, profiles) for c in named)})"
+        )
+    if len(idle) == len(checks):
+        raise ConfigError(
+            f"--exclude-checks {', '.join(options.exclude_checks)} leaves no check that "
+            f"applies to {names}"
         )
 
 
