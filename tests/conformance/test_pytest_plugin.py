@@ -1,14 +1,36 @@
-"""Users run the same checks inside their own pytest: one item per check."""
+"""Users run the same checks inside their own pytest: one item per check, one suite run."""
 
 from __future__ import annotations
 
+import json
+import re
+import socket
+from pathlib import Path
+
 import pytest
+
+# In-process pytest runs (pytester) put back sys.modules as they found them when they end:
+# a module first imported inside one is dropped and imported again by the next, which numpy
+# (loaded by the checks) refuses ("cannot load module more than once per process"), and a
+# second copy of concurrent.futures cannot pickle work for worker processes. Loaded here, the
+# plugin and all it imports are in the snapshot, whatever order the tests run in.
+import embedcheck.conformance.pytest_plugin  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = 'pytest_plugins = ["embedcheck.conformance.pytest_plugin"]'
+WORKER = (
+    "--embedcheck",
+    "--embedcheck-profile",
+    "worker",
+    "--embedcheck-model",
+    "bge-small-en-v1.5",
+)
+
 
 def test_the_plugin_turns_checks_into_test_items(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest('pytest_plugins = ["embedcheck.conformance.pytest_plugin"]')
+    pytester.makeconftest(PLUGIN)
     pytester.makepyfile(
         test_mine="""
         def test_my_own(embedcheck_suite):
@@ -16,16 +38,107 @@ def test_the_plugin_turns_checks_into_test_items(pytester: pytest.Pytester) -> N
         """
     )
     result = pytester.runpytest_inprocess(
-        "-p", "no:cacheprovider", "--embedcheck", "--embedcheck-profile", "worker",
-        "--embedcheck-model", "bge-small-en-v1.5", "--embedcheck-max-examples", "2",
-        "--embedcheck-checks", "dims,shape,vector-count,envelope",
+        "-p", "no:cacheprovider", *WORKER, "--embedcheck-max-examples", "2",
+        "--embedcheck-checks", "dims,shape,vector-count",
         "--embedcheck-mock-fault", "wrong-dims",
     )  # fmt: skip
-    result.assert_outcomes(passed=2, failed=2, skipped=1)
+    result.assert_outcomes(passed=2, failed=2)
     result.stdout.fnmatch_lines(["*embedcheck check dims*", "*vector 0 has 383 values*"])
 
 
 def test_without_the_flag_nothing_is_added(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest('pytest_plugins = ["embedcheck.conformance.pytest_plugin"]')
+    pytester.makeconftest(PLUGIN)
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # nothing listens there once the socket is closed
+
+
+def test_an_unreachable_target_is_one_short_error(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(PLUGIN)
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    url = f"http://127.0.0.1:{_closed_port()}/run"
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-p", "no:warnings", *WORKER, "--embedcheck-url", url,
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if line.strip()]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"ERROR: embedcheck: target unreachable: {url}")
+    assert len(result.outlines) < 10  # not a traceback per item
+
+
+def test_selection_runs_only_the_selected_checks_once(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    pytester.makeconftest(PLUGIN)
+    report = tmp_path / "report"
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", *WORKER, "--embedcheck-max-examples", "2",
+        "--embedcheck-report-dir", str(report), "-k", "dims or shape",
+    )  # fmt: skip
+    result.assert_outcomes(passed=2, deselected=len(_all_checks()) - 2)
+    data = json.loads((report / "report.json").read_text())
+    assert set(data["scorecard"]) == {"dims", "shape"}  # deselected checks were not run at all
+    assert (report / "run.log").read_text().count("checking the bundled mock") == 1
+
+
+def test_the_run_options_reach_the_suite(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytester.makeconftest(PLUGIN)
+    report = tmp_path / "report"
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", *WORKER, "--embedcheck-max-examples", "1",
+        "--embedcheck-report-dir", str(report), "--embedcheck-checks", "dims,shape,determinism",
+        "--embedcheck-exclude-checks", "shape", "--embedcheck-timeout", "7.5",
+        "--embedcheck-workers", "2", "--embedcheck-parallel", "threads",
+        "--embedcheck-determinism-tolerance", "0.5", "--embedcheck-seed", "11",
+    )  # fmt: skip
+    result.assert_outcomes(passed=2)
+    settings = json.loads((report / "report.json").read_text())["settings"]
+    assert {k: settings[k] for k in ("timeout_s", "workers", "parallel", "exclude_checks")} == {
+        "timeout_s": 7.5,
+        "workers": 2,
+        "parallel": "threads",
+        "exclude_checks": ["shape"],
+    }
+    assert settings["determinism_tolerance"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--embedcheck-checks", "no-such-check"), "unknown check(s): no-such-check"),
+        (("--embedcheck-profile", "openai"), "--profile openai needs at least one --model"),
+    ],
+)
+def test_a_configuration_mistake_is_one_error_before_anything_runs(
+    pytester: pytest.Pytester, args: tuple[str, ...], words: str
+) -> None:
+    pytester.makeconftest(PLUGIN)
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "--embedcheck", "--embedcheck-base-url", "http://127.0.0.1:9/v1",
+        *args,
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if line.strip()]
+    assert len(errors) == 1 and words in errors[0], errors
+
+
+def _all_checks() -> list[str]:
+    from embedcheck.conformance.checks import ALL
+
+    return [c.name for c in ALL]
+
+
+def test_the_readme_lists_every_plugin_option(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(PLUGIN)
+    help_text = "\n".join(pytester.runpytest_inprocess("--help").outlines)
+    options = set(re.findall(r"--embedcheck[a-z-]*", help_text))
+    assert len(options) > 15
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert sorted(o for o in options if f"`{o}" not in readme) == []
