@@ -78,7 +78,7 @@ def test_a_check_that_crashes_leaves_the_run_incomplete(
         ("dims", "the check crashed (see errors)")
     ]
     html = (tmp_path / "report" / "report.html").read_text()
-    assert "INCOMPLETE: 1 check × model cell(s) could not be judged" in html
+    assert "INCOMPLETE: 1 check x model cell(s) could not be judged" in html
     assert "Every check passed." not in html
     assert "INCOMPLETE" in capsys.readouterr().out
 
