@@ -190,12 +190,17 @@ def replace_files(manifest: Manifest, entries: Iterable[SchemaFile]) -> Manifest
     return replace(manifest, files=kept + tuple(updates.values()))
 
 
-def write_manifest(manifest: Manifest, path: Path) -> None:
-    """Write `manifest` exactly as `embedcheck.schemas.seed_import` does: a rewrite of an unchanged
-    manifest leaves the file byte-identical."""
+def manifest_text(manifest: Manifest) -> str:
+    """manifest.json's text: files sorted by path, so an unchanged manifest serialises the same."""
     document = {
         "format": MANIFEST_FORMAT,
         "models": [m.as_json() for m in manifest.models],
         "files": [asdict(e) for e in sorted(manifest.files, key=lambda e: e.path)],
     }
-    path.write_text(dump_json(document), encoding="utf-8")
+    return dump_json(document)
+
+
+def write_manifest(manifest: Manifest, path: Path) -> None:
+    """Write `manifest` exactly as `embedcheck.schemas.seed_import` does: a rewrite of an unchanged
+    manifest leaves the file byte-identical."""
+    path.write_text(manifest_text(manifest), encoding="utf-8")
