@@ -84,8 +84,10 @@ class FileSync:
             return f"new file{derived}"
         if not self.changed:
             return "unchanged"
-        if not self.changes:
+        if not self.changes and decode(self.old) == decode(self.content):
             return f"changed (bytes only, same schema{derived})"
+        if not self.changes:
+            return f"changed (same instances valid: order or annotations only{derived})"
         count = len(self.changes)
         return f"changed ({count} schema change{'s' if count != 1 else ''}{derived})"
 
