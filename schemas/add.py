@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from embedcheck.schemas.errors import SchemaError
 from embedcheck.schemas.gate import decode, effective, overlay_problems, overlays_in, tree_reader
@@ -36,7 +35,6 @@ from embedcheck.schemas.store import forget_cached
 from embedcheck.schemas.sync_sources import SPLIT_NOTE, Fetched, model_file
 
 CURRENT = "current"
-FULL_ROLES = ("input", "output")
 
 
 @dataclass(frozen=True)
@@ -78,9 +76,11 @@ def _entry(item: Fetched, content: bytes, today: str) -> SchemaFile:
     )
 
 
-def split_files(record: ModelRecord, full: dict[str, Any], docs_url: str) -> list[Fetched]:
-    """The split files derived from the full schemas (origin "derived")."""
-    derived = {**split_input(full["input"]), **split_output(full["output"])}
+def split_files(record: ModelRecord, full: list[Fetched]) -> list[Fetched]:
+    """The split files derived from local full schemas (origin "derived", the full file's URL)."""
+    schemas = {f.role: decode(f.content) for f in full}
+    urls = {f.role: f.source_url for f in full}
+    derived = {**split_input(schemas["input"]), **split_output(schemas["output"])}
     return [
         Fetched(
             model_file(record, role),
@@ -88,7 +88,7 @@ def split_files(record: ModelRecord, full: dict[str, Any], docs_url: str) -> lis
             role,
             dump_json(derived[role]).encode("utf-8"),
             "derived",
-            f"{docs_url.rstrip('/')}/{record.slug}/{role}.json",
+            urls["input" if role.endswith("input") else "output"],
             derived_from=model_file(record, "input" if role.endswith("input") else "output"),
             note=SPLIT_NOTE,
         )
@@ -121,9 +121,7 @@ def plan_add(root: Path, record: ModelRecord, files: list[Fetched], *, today: st
     new_overlays: dict[str, bytes] = {}
     for item in files:
         kind = "input" if item.role.endswith("input") else "output"
-        derived = derive_overlay(
-            item.path, decode(item.content), kind=kind, name=item.role in FULL_ROLES
-        )
+        derived = derive_overlay(item.path, decode(item.content), kind=kind, name=True)
         problems.extend(derived.problems)
         if not derived.ops:
             continue

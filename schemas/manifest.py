@@ -172,13 +172,15 @@ def _load_manifest(root: Path) -> Manifest:
     return read_manifest(root)
 
 
-def hash_mismatches(manifest: Manifest) -> list[str]:
-    """One line per file whose bytes are not the bytes the manifest recorded."""
+def hash_mismatches(manifest: Manifest, root: Path | None = None) -> list[str]:
+    """One line per file whose bytes are not the bytes the manifest recorded (files read from
+    `root`, default the tree in use)."""
     problems = []
     for entry in manifest.files:
-        if not entry.absolute.is_file():
+        path = entry.absolute if root is None else root / entry.path
+        if not path.is_file():
             problems.append(f"{entry.path}: missing")
-        elif (actual := sha256_of(entry.absolute)) != entry.sha256:
+        elif (actual := sha256_of(path)) != entry.sha256:
             problems.append(f"{entry.path}: sha256 {actual} != manifest {entry.sha256}")
     return problems
 

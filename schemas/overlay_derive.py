@@ -11,9 +11,12 @@ Two ambiguities recur in Workers AI schemas (see the overlays in schemas/overlay
   accepted, so the oneOf is marked `x-embedcheck-overlap: reject`. An input variant with no
   `required` key matches what its siblings match; no overlay may fix that, so it is reported.
 Variants of the full schemas get stable `x-embedcheck-name`s from their structure, never from
-upstream titles (which change): the required keys in PascalCase plus `Input`/`Output`
-(`Request` inside a `requests` item), or, for the forms of one property, the property's name
-plus its type (`Text`, `TextList`). Every derived op carries its reason, and `test` ops pin the
+upstream titles (which change). The shapes Workers AI uses keep the names the vendored models
+use (KNOWN_NAMES, keyed on the required keys: `text` -> EmbedInput, `shape`+`data` ->
+EmbeddingOutput, `request_id` -> AsyncResponse...), so every generated client reads alike;
+any other variant is named by its required keys in PascalCase plus `Input`/`Output`
+(`Request` inside a `requests` item), and the forms of one property by the property's name
+plus its type (`Text`, `TextBatch`). Every derived op carries its reason, and `test` ops pin the
 facts the derivation relied on, so an upstream change makes the overlay fail loudly.
 """
 
@@ -28,11 +31,25 @@ from embedcheck.schemas.overlay import NAME_KEY, OVERLAP_KEY
 
 TYPE_SUFFIX = {
     "string": "",
-    "array": "List",
+    "array": "Batch",
     "object": "Object",
     "integer": "Int",
     "number": "Number",
     "boolean": "Flag",
+}
+
+
+# (where the oneOf sits, required keys) -> the name the vendored overlays give that shape.
+KNOWN_NAMES: dict[tuple[str, frozenset[str]], str] = {
+    ("Input", frozenset({"text"})): "EmbedInput",
+    ("Input", frozenset({"requests"})): "BatchInput",
+    ("Input", frozenset({"contexts"})): "QueryContextsInput",
+    ("Request", frozenset({"text"})): "EmbedRequest",
+    ("Request", frozenset({"contexts"})): "QueryContextsRequest",
+    ("Output", frozenset({"shape", "data"})): "EmbeddingOutput",
+    ("Output", frozenset({"request_id"})): "AsyncResponse",
+    ("Output", frozenset({"response"})): "QueryScoresOutput",
+    ("Output", frozenset({"response", "shape"})): "ContextEmbeddingsOutput",
 }
 
 
@@ -187,7 +204,8 @@ def _mark_input_overlaps(
 def _name(pointer: str, variant: dict[str, Any], context: dict[str, Any], suffix: str) -> str:
     keys = variant.get("required")
     if isinstance(keys, list) and keys:
-        return "".join(_pascal(str(k)) for k in keys) + suffix
+        known = KNOWN_NAMES.get((suffix, frozenset(str(k) for k in keys)))
+        return known or "".join(_pascal(str(k)) for k in keys) + suffix
     property_name = pointer.rsplit("/", 1)[-1] if "/properties/" in pointer else ""
     kind = _variant_type(variant, context)
     if property_name and kind is not None:

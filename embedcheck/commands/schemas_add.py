@@ -93,12 +93,13 @@ def _local_files(args: argparse.Namespace, record: ModelRecord) -> list[Fetched]
 
 
 def _upstream_files(args: argparse.Namespace, record: ModelRecord, root: Path) -> list[Fetched]:
-    source = source_of(args)
-    fetched = fetch_all(source, [record], args.timeout)
-    if any(f.role == "input" for f in fetched):
-        return [f for f in fetched if f.role in ("input", "output")]
-    derived, _ = derive_full_files(root, fetched)  # the docs site: split files only
-    return derived
+    """As `schemas sync` fetches them: the API's full schemas with the split files derived,
+    or the docs site's split files with the full schemas derived (full files first)."""
+    fetched = fetch_all(source_of(args), [record], args.timeout)
+    if not any(f.role == "input" for f in fetched):
+        derived, _ = derive_full_files(root, fetched)
+        fetched = derived + fetched
+    return sorted(fetched, key=lambda f: f.role not in ("input", "output"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,9 +116,11 @@ def run(args: argparse.Namespace) -> int:
         notes=args.notes,
     )
     root = writable_root(args.schemas_dir, init=args.init, command="add")
-    full = _local_files(args, record) if args.input else _upstream_files(args, record, root)
-    schemas = {f.role: decode(f.content) for f in full}
-    files = full + split_files(record, schemas, args.docs_base_url)
+    if args.input:
+        full = _local_files(args, record)
+        files = full + split_files(record, full)
+    else:
+        files = _upstream_files(args, record, root)
     today = datetime.now(UTC).date().isoformat()
     plan = plan_add(root, record, files, today=today)
     secret = None if args.input else source_of(args).secret

@@ -149,7 +149,7 @@ def test_an_upstream_change_flows_into_a_consistent_tree(
     assert limits == [NEW_LIMIT]
     assert NEW_POOLING in full["oneOf"][0]["properties"]["pooling"]["enum"]
     assert input_capabilities(full).pooling and model.pooling
-    assert hash_mismatches(read_manifest(root)) == []
+    assert hash_mismatches(read_manifest(root), root) == []
     derived = {**split_input(json.loads((root / folder / "input.json").read_bytes()))}
     for role, schema in derived.items():
         assert json.loads((root / folder / f"{role}.json").read_bytes()) == schema, role
