@@ -74,7 +74,7 @@ def new_ambiguities(
     """For each changed file (old bytes, new bytes): overlapping variant pairs its new effective
     schema has and its old one did not. Files whose overlays fail are left to
     `overlay_problems`."""
-    found = []
+    found: list[str] = []
     for path, (old, new) in sorted(changed.items()):
         try:
             after = ambiguities(effective(decode(new), path, overlays))

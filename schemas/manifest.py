@@ -92,7 +92,9 @@ def parse_record(data: dict[str, Any], root: Path | None = None) -> ModelRecord:
     name = data.get("id", "?")
     if unknown or missing:
         problem = f"unknown field {unknown[0]!r}" if unknown else f"no {missing[0]!r}"
-        raise SchemaError(f"manifest model {name!r}: {problem} (fields: {', '.join(RECORD_FIELDS)})")
+        raise SchemaError(
+            f"manifest model {name!r}: {problem} (fields: {', '.join(RECORD_FIELDS)})"
+        )
     declared = tuple((flag, bool(data[flag])) for flag in LEGACY_FLAGS if flag in data)
     facts = {k: v for k, v in data.items() if k in RECORD_FIELDS}
     return ModelRecord(**facts, declared=declared, root=root)

@@ -77,8 +77,11 @@ def _is_descriptor(schema: Any) -> bool:
     """A property that qualifies a reply rather than carrying it (pooling, a flag)."""
     if not isinstance(schema, dict):
         return False
-    return "enum" in schema or "const" in schema or "default" in schema or (
-        schema.get("type") == "boolean"
+    return (
+        "enum" in schema
+        or "const" in schema
+        or "default" in schema
+        or (schema.get("type") == "boolean")
     )
 
 
@@ -260,12 +263,15 @@ def _name_variants(
         )
 
 
-def _required_after(ops: list[dict[str, Any]], pointer: str, variants: list[Any]) -> list[list[str]]:
+def _required_after(
+    ops: list[dict[str, Any]], pointer: str, variants: list[Any]
+) -> list[list[str]]:
     added = {op["path"]: op["value"] for op in ops if op["op"] == "add"}
-    out = []
+    out: list[list[str]] = []
     for index, variant in enumerate(variants):
         declared = variant.get("required") if isinstance(variant, dict) else None
-        out.append(list(added.get(f"{pointer}/oneOf/{index}/required", declared or [])))
+        keys = added.get(f"{pointer}/oneOf/{index}/required", declared) or []
+        out.append([str(k) for k in keys])
     return out
 
 
@@ -276,7 +282,9 @@ def derive_overlay(target: str, schema: Any, *, kind: str, name: bool) -> Derive
     for pointer, holder in oneof_holders(schema):
         variants = [v for v in holder["oneOf"] if isinstance(v, dict)]
         if len(variants) != len(holder["oneOf"]):
-            derived.problems.append(f"{target} oneOf at {pointer or '/'}: a variant is not an object")
+            derived.problems.append(
+                f"{target} oneOf at {pointer or '/'}: a variant is not an object"
+            )
             continue
         if OVERLAP_KEY in holder:
             continue
@@ -295,7 +303,9 @@ def overlay_document(derived: Derived, model_id: str, today: str) -> dict[str, A
     first (they read only raw paths, which the added keys never touch), each once."""
     tests: list[dict[str, Any]] = []
     for op in derived.ops:
-        if op["op"] == "test" and all((t["path"], t["value"]) != (op["path"], op["value"]) for t in tests):
+        if op["op"] == "test" and all(
+            (t["path"], t["value"]) != (op["path"], op["value"]) for t in tests
+        ):
             tests.append(op)
     ops = tests + [op for op in derived.ops if op["op"] != "test"]
     return {

@@ -48,7 +48,13 @@ from embedcheck.schemas.manifest import (
     read_manifest,
     replace_files,
 )
-from embedcheck.schemas.split import SPLIT_ROLES, merge_input, merge_output, split_input, split_output
+from embedcheck.schemas.split import (
+    SPLIT_ROLES,
+    merge_input,
+    merge_output,
+    split_input,
+    split_output,
+)
 from embedcheck.schemas.stage import write_tree
 from embedcheck.schemas.store import forget_cached
 from embedcheck.schemas.sync_sources import Fetched
@@ -146,7 +152,9 @@ def _new_entry(item: Fetched, content: bytes, today: str) -> SchemaFile:
 
 def _compare(item: Fetched, old: bytes | None, entry: SchemaFile | None, today: str) -> FileSync:
     old_value, new_value = decode(old), decode(item.content)
-    same = old == item.content or (item.by_value and old_value is not None and old_value == new_value)
+    same = old == item.content or (
+        item.by_value and old_value is not None and old_value == new_value
+    )
     if same and old is not None and entry is not None:
         return FileSync(item, old, old, entry, ())
     direction = direction_for(item.role)

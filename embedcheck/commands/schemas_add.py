@@ -38,7 +38,9 @@ def _positive(value: str) -> int:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model_id", metavar="MODEL_ID", help="the model name, e.g. @cf/acme/embed-x")
+    parser.add_argument(
+        "model_id", metavar="MODEL_ID", help="the model name, e.g. @cf/acme/embed-x"
+    )
     parser.add_argument("--dims", type=_positive, required=True, help="vector length")
     parser.add_argument(
         "--max-input-tokens",
@@ -86,8 +88,9 @@ def _local_files(args: argparse.Namespace, record: ModelRecord) -> list[Fetched]
             raise UsageError(str(exc)) from None
         url = args.source_url or path.resolve().as_uri()
         files.append(
-            Fetched(model_file(record, role), record.id, role, content, "upstream", url,
-                    note=LOCAL_NOTE)
+            Fetched(
+                model_file(record, role), record.id, role, content, "upstream", url, note=LOCAL_NOTE
+            )
         )
     return files
 

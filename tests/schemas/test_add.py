@@ -98,12 +98,17 @@ def test_a_synthetic_model_from_local_files_is_added_lint_clean(
 def test_the_overlays_written_are_reasoned_and_pinned(
     tmp_path: Path, root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = add(capsys, syn.MODEL_ID, *FACTS, *local_files(tmp_path), "--schemas-dir", str(root))
+    code, out, _ = add(
+        capsys, syn.MODEL_ID, *FACTS, *local_files(tmp_path), "--schemas-dir", str(root)
+    )
     assert code == 0, out
     output_overlay = json.loads((root / "overlays" / f"{syn.SLUG}-output.json").read_bytes())
     input_overlay = json.loads((root / "overlays" / f"{syn.SLUG}-input.json").read_bytes())
     for overlay in (output_overlay, input_overlay):
-        assert "embedcheck schemas add" in overlay["description"] and "Review" in overlay["description"]
+        assert (
+            "embedcheck schemas add" in overlay["description"]
+            and "Review" in overlay["description"]
+        )
         assert all(op["reason"].strip() for op in overlay["ops"])
         kinds = [op["op"] for op in overlay["ops"]]
         assert "test" in kinds and kinds.index("test") == 0  # pins first, as the hand-written ones
@@ -113,7 +118,9 @@ def test_the_overlays_written_are_reasoned_and_pinned(
     assert ops[("add", "/oneOf/0/required")] == ["shape", "data"]
     assert ops[("add", "/oneOf/1/required")] == ["request_id"]
     assert ops[("add", "/oneOf/0/not")] == {"required": ["request_id"]}
-    assert ops[("add", "/oneOf/1/not")] == {"anyOf": [{"required": ["shape"]}, {"required": ["data"]}]}
+    assert ops[("add", "/oneOf/1/not")] == {
+        "anyOf": [{"required": ["shape"]}, {"required": ["data"]}]
+    }
     assert ops[("test", "/oneOf/0/properties/data/type")] == "array"
     assert ops[("add", f"/oneOf/0/{NAME_KEY}")] == "EmbeddingOutput"
     assert ops[("add", f"/oneOf/1/{NAME_KEY}")] == "AsyncResponse"  # not from the title
@@ -189,8 +196,13 @@ def test_a_model_from_the_docs_site_gets_full_schemas_derived(
     for role in SPLIT_ROLES:
         upstream.routes[docs_route(syn.SLUG, role)] = Reply(body=dump_json(served[role]).encode())
     code, out, err = add(
-        capsys, syn.MODEL_ID, *FACTS, "--schemas-dir", str(root),
-        "--docs-base-url", upstream.base + DOCS_PATH,
+        capsys,
+        syn.MODEL_ID,
+        *FACTS,
+        "--schemas-dir",
+        str(root),
+        "--docs-base-url",
+        upstream.base + DOCS_PATH,
     )
     assert (code, err) == (0, ""), out
     assert len(upstream.seen) == 4
@@ -206,7 +218,10 @@ def test_a_model_from_the_docs_site_gets_full_schemas_derived(
         ["data", "encoding", "shape"],
         ["request_id"],
     ]
-    assert main(["--schemas-dir", str(root), "schemas", "lint", "--effective", "--strict", syn.SLUG]) == 0
+    assert (
+        main(["--schemas-dir", str(root), "schemas", "lint", "--effective", "--strict", syn.SLUG])
+        == 0
+    )
 
 
 def test_a_model_from_the_model_schema_api(
@@ -216,24 +231,44 @@ def test_a_model_from_the_model_schema_api(
         body=envelope(syn.input_schema(), syn.output_schema())
     )
     code, out, err = add(
-        capsys, syn.MODEL_ID, *FACTS, "--schemas-dir", str(root), "--source", "api",
-        "--api-base-url", upstream.base + API_PATH, "--account-id", ACCOUNT, "--api-token", TOKEN,
+        capsys,
+        syn.MODEL_ID,
+        *FACTS,
+        "--schemas-dir",
+        str(root),
+        "--source",
+        "api",
+        "--api-base-url",
+        upstream.base + API_PATH,
+        "--account-id",
+        ACCOUNT,
+        "--api-token",
+        TOKEN,
     )
     assert (code, err) == (0, ""), out
     assert TOKEN not in out
     ((_, headers),) = upstream.seen
     assert headers["Authorization"] == f"Bearer {TOKEN}"
     entry = read_manifest(root).file(syn.MODEL_ID, "input")
-    assert entry.source_url.endswith(f"/accounts/{{account_id}}/ai/models/schema?model={syn.MODEL_ID}")
+    assert entry.source_url.endswith(
+        f"/accounts/{{account_id}}/ai/models/schema?model={syn.MODEL_ID}"
+    )
     assert json.loads((root / entry.path).read_bytes()) == syn.input_schema()
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["@cf/baai/bge-m3"], "@cf/baai/bge-m3 is already in the manifest; `embedcheck schemas sync --model bge-m3` updates it"),
+        (
+            ["@cf/baai/bge-m3"],
+            "@cf/baai/bge-m3 is already in the manifest; "
+            "`embedcheck schemas sync --model bge-m3` updates it",
+        ),
         (["@cf/acme/x", "--input", "/nope.json"], "--input and --output go together"),
-        (["@cf/acme/../..", "--input", "a", "--output", "b"], "cannot name a folder after model id"),
+        (
+            ["@cf/acme/../..", "--input", "a", "--output", "b"],
+            "cannot name a folder after model id",
+        ),
     ],
 )
 def test_bad_requests_are_one_line(
@@ -249,6 +284,7 @@ def test_bad_requests_are_one_line(
 
 # --- the derivation rules, on the vendored models (whatever the manifest lists) -------------
 
+
 def _vendored_targets() -> list[tuple[str, str, str]]:
     manifest = read_manifest(location.PACKAGED_ROOT)
     return [
@@ -262,7 +298,13 @@ def _vendored_targets() -> list[tuple[str, str, str]]:
 def _names(schema: Any, pointer: str = "") -> dict[str, str]:
     """Every variant name in the schema, by the JSON pointer of its variant."""
     found = {pointer: schema[NAME_KEY]} if isinstance(schema, dict) and NAME_KEY in schema else {}
-    children = schema.items() if isinstance(schema, dict) else enumerate(schema) if isinstance(schema, list) else []
+    children = (
+        schema.items()
+        if isinstance(schema, dict)
+        else enumerate(schema)
+        if isinstance(schema, list)
+        else []
+    )
     for key, value in children:
         found |= _names(value, f"{pointer}/{key}")
     return found
@@ -280,13 +322,20 @@ def test_derived_overlays_match_the_hand_written_ones(model_id: str, role: str, 
     hand_named = _names(theirs)
     assert hand_named and {p: _names(mine).get(p) for p in hand_named} == hand_named
     if role == "output":  # the same required keys on every variant
-        assert [v.get("required") for v in mine["oneOf"]] == [v.get("required") for v in theirs["oneOf"]]
+        assert [v.get("required") for v in mine["oneOf"]] == [
+            v.get("required") for v in theirs["oneOf"]
+        ]
 
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 200) | st.text(max_size=3),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["text", "requests", "contexts", "query", "pooling", "x"]), inner, max_size=3
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["text", "requests", "contexts", "query", "pooling", "x"]),
+            inner,
+            max_size=3,
+        )
     ),
     max_leaves=12,
 )
@@ -304,4 +353,6 @@ def test_derived_input_overlays_never_change_what_is_accepted(body: Any) -> None
             Path("/i.json"),
         )
         effective = apply_overlays(raw, path, [overlay])
-        assert Draft202012Validator(raw).is_valid(body) == Draft202012Validator(effective).is_valid(body)
+        assert Draft202012Validator(raw).is_valid(body) == Draft202012Validator(effective).is_valid(
+            body
+        )

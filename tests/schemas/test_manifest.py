@@ -122,8 +122,19 @@ def test_an_old_manifest_with_flags_still_reads(tmp_path: Path) -> None:
 
 
 def test_a_record_with_an_unknown_field_is_one_line() -> None:
-    data = {"models": [{"id": "x", "provider": "workers-ai", "slug": "x", "dims": 1,
-                        "max_input_tokens": 1, "dimensions": 3}], "files": []}
+    data = {
+        "models": [
+            {
+                "id": "x",
+                "provider": "workers-ai",
+                "slug": "x",
+                "dims": 1,
+                "max_input_tokens": 1,
+                "dimensions": 3,
+            }
+        ],
+        "files": [],
+    }
     with pytest.raises(SchemaError, match="manifest model 'x': unknown field 'dimensions'"):
         parse_manifest(data)
 

@@ -171,9 +171,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
     assert "dry run: would write 5 files and manifest.json, nothing written" in out
 
 
-def test_model_option_limits_the_sync(
-    upstream: Upstream, root: Path, sync: Runner
-) -> None:
+def test_model_option_limits_the_sync(upstream: Upstream, root: Path, sync: Runner) -> None:
     serve_docs(upstream, root)
     code, out, _ = sync("--model", "bge-m3", "--model", "@cf/baai/bge-m3", "--dry-run")
     assert code == 0
@@ -343,7 +341,9 @@ def test_an_overlay_that_no_longer_fits_stops_the_write(
     upstream.routes[api_route("@cf/baai/bge-m3")] = Reply(body=body)
     before = snapshot(root)
     args = ["--source", "api", "--model", "bge-m3", "--account-id", ACCOUNT, "--api-token", TOKEN]
-    code, out, err = sync(*args, *({"write": [], "dry-run": ["--dry-run"], "force": ["--force"]}[mode]))
+    code, out, err = sync(
+        *args, *({"write": [], "dry-run": ["--dry-run"], "force": ["--force"]}[mode])
+    )
     assert (code, err) == (1, "")
     level = "warning" if mode == "force" else "error"
     # the failing op itself, so the user sees which upstream fact moved

@@ -92,7 +92,9 @@ def serve_change(upstream: Upstream, root: Path, model: ModelRecord, source: str
         serve_docs(upstream, root)
         served = {**split_input(new_input), **split_output(output)}
         for role in SPLIT_ROLES:
-            upstream.routes[docs_route(model.slug, role)] = Reply(body=dump_json(served[role]).encode())
+            upstream.routes[docs_route(model.slug, role)] = Reply(
+                body=dump_json(served[role]).encode()
+            )
     else:
         upstream.routes[api_route(model.id)] = Reply(body=envelope(new_input, output))
 
@@ -158,7 +160,9 @@ def test_an_upstream_change_flows_into_a_consistent_tree(
     capsys.readouterr()
     assert main(["generate", "--check"]) == 1
     drift = capsys.readouterr()
-    assert f"maxItems={NEW_LIMIT}" in drift.out or f"max_length={NEW_LIMIT}" in drift.out, drift.out[:2000]
+    assert f"maxItems={NEW_LIMIT}" in drift.out or f"max_length={NEW_LIMIT}" in drift.out, (
+        drift.out[:2000]
+    )
     assert "is stale" in drift.err
 
 
@@ -180,7 +184,9 @@ def test_a_renamed_title_that_breaks_an_overlay_writes_nothing(
         '{"op": "test", "path": "/oneOf/1/title", "value": "Async response"} failed: '
         "Queued response (<class 'str'>) is not equal to tested value Async response"
     ) in out
-    assert out.splitlines()[-1].endswith("nothing written (fix or re-pin the overlay named, or pass --force to write anyway)")
+    assert out.splitlines()[-1].endswith(
+        "nothing written (fix or re-pin the overlay named, or pass --force to write anyway)"
+    )
 
 
 def test_a_docs_change_that_breaks_an_overlay_writes_nothing(
@@ -195,4 +201,7 @@ def test_a_docs_change_that_breaks_an_overlay_writes_nothing(
     code, out, _ = sync(*source_args("docs", model))
     assert code == 1
     assert snapshot(root) == before
-    assert 'op 0 {"op": "test", "path": "/oneOf/0/properties/data/type", "value": "array"} failed' in out
+    assert (
+        'op 0 {"op": "test", "path": "/oneOf/0/properties/data/type", "value": "array"} failed'
+        in out
+    )

@@ -79,7 +79,9 @@ def test_installed_sync_and_add_need_a_schemas_dir(
 ) -> None:
     before = snapshot(PACKAGED_ROOT)
     extra = ["@cf/acme/x", "--dims", "8", "--max-input-tokens", "8"] if command == "add" else []
-    code, out, err = run(capsys, "schemas", command, *extra, "--docs-base-url", "http://127.0.0.1:9")
+    code, out, err = run(
+        capsys, "schemas", command, *extra, "--docs-base-url", "http://127.0.0.1:9"
+    )
     assert (code, out) == (2, "")
     assert err == (
         f"embedcheck: error: embedcheck schemas {command} will not write into the installed "
@@ -140,7 +142,12 @@ def test_in_a_checkout_sync_defaults_to_the_checkouts_tree(
     serve_docs(upstream, PACKAGED_ROOT)
     before = snapshot(PACKAGED_ROOT)
     code, out, _ = run(
-        capsys, "schemas", "sync", "--dry-run", "--docs-base-url", upstream.base + "/workers-ai/models"
+        capsys,
+        "schemas",
+        "sync",
+        "--dry-run",
+        "--docs-base-url",
+        upstream.base + "/workers-ai/models",
     )
     assert code == 0 and "no changes" in out
     assert snapshot(PACKAGED_ROOT) == before
@@ -172,9 +179,7 @@ def test_a_path_outside_the_tree_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path.parent / "escape.json").exists()
 
 
-def test_a_sync_writes_through_the_stage(
-    upstream: Upstream, root: Path, sync: Runner
-) -> None:
+def test_a_sync_writes_through_the_stage(upstream: Upstream, root: Path, sync: Runner) -> None:
     serve_docs(upstream, root)
     code, _, _ = sync()
     assert code == 0
