@@ -43,6 +43,7 @@ class OverlayMismatchError(SchemaError):
     """An overlay op that no longer applies to its target (upstream changed)."""
 
     def __init__(self, overlay: Overlay, target: str, index: int, detail: str) -> None:
+        detail = _short(detail)
         self.overlay, self.target, self.index, self.detail = overlay, target, index, detail
         super().__init__(
             f"{overlay.path.name} no longer fits {target}: op {index} "
@@ -53,6 +54,16 @@ class OverlayMismatchError(SchemaError):
     @property
     def op(self) -> dict[str, Any]:
         return self.overlay.ops[self.index]
+
+
+_DETAIL_CHARS = 160
+
+
+def _short(detail: str) -> str:
+    """jsonpatch quotes the whole parent object after "not found in": the key is enough."""
+    if " not found in " in detail:
+        detail = detail.split(" not found in ", 1)[0] + " not found"
+    return detail if len(detail) <= _DETAIL_CHARS else detail[: _DETAIL_CHARS - 1] + "…"
 
 
 def _bare(op: dict[str, Any]) -> dict[str, Any]:

@@ -286,9 +286,11 @@ def _indented(text: str) -> list[str]:
     return ["    " + line for line in text.splitlines() if line.strip()]
 
 
-def report_lines(plan: SyncPlan, *, dry_run: bool, force: bool = False) -> list[str]:
-    """The terminal report: each file with its status and classified diff, the notes, the
-    problems that stop the write, then a summary."""
+def report_lines(
+    plan: SyncPlan, *, dry_run: bool, force: bool = False, verbose: bool = False
+) -> list[str]:
+    """The terminal report: each changed file (every file when `verbose`) with its status and
+    classified diff, the notes, the problems that stop the write, then a summary."""
     models = len({f.fetched.subject for f in plan.files})
     derived = len(plan.files) - plan.fetched
     lines = [
@@ -296,9 +298,13 @@ def report_lines(plan: SyncPlan, *, dry_run: bool, force: bool = False) -> list[
         + (f", derived {derived} from them" if derived else "")
     ]
     for item in plan.files:
-        lines.append(f"{item.path}: {item.status()}")
+        if item.changed or verbose:
+            lines.append(f"{item.path}: {item.status()}")
         if item.changes:
             lines.extend(_indented(format_changes(list(item.changes))))
+    unchanged = len(plan.files) - len(plan.changed)
+    if unchanged and not verbose and plan.changed:
+        lines.append(f"{unchanged} files unchanged (--verbose lists them)")
     lines.extend(f"note: {note}" for note in plan.notes)
     level = "warning" if force else "error"
     lines.extend(f"{level}: overlay {problem}" for problem in plan.overlay_problems)
@@ -319,7 +325,7 @@ def _summary(plan: SyncPlan, *, dry_run: bool, force: bool) -> str:
     head = f"{len(changed)} of {len(plan.files)} files changed"
     if counted:
         head += f" ({counted})"
-    parts = [f"{len(changed)} files"] if changed else []
+    parts = [f"{len(changed)} file{'s' if len(changed) != 1 else ''}"] if changed else []
     if plan.manifest_changed:
         parts.append(MANIFEST_NAME)
     files = " and ".join(parts)
