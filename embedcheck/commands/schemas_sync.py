@@ -39,6 +39,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="fetch, diff and print every file that would be written; write nothing",
     )
     parser.add_argument(
+        "--verbose", action="store_true", help="list unchanged files too"
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="write even when an overlay no longer applies or lint finds a new ambiguity",
@@ -138,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_sync(root, fetched, today=today, source_label=source.label)
     if not args.dry_run and (args.force or not plan.blocked):
         write_sync(plan)
-    for line in report_lines(plan, dry_run=args.dry_run, force=args.force):
+    report = report_lines(plan, dry_run=args.dry_run, force=args.force, verbose=args.verbose)
+    for line in report:
         # a server could echo the token inside a schema; it never reaches the terminal
         print(mask(line, source.secret))
     return 1 if plan.blocked else 0
