@@ -38,9 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fetch, diff and print every file that would be written; write nothing",
     )
-    parser.add_argument(
-        "--verbose", action="store_true", help="list unchanged files too"
-    )
+    parser.add_argument("--verbose", action="store_true", help="list unchanged files too")
     parser.add_argument(
         "--force",
         action="store_true",
