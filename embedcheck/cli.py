@@ -14,9 +14,11 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from embedcheck.errors import UsageError
 from embedcheck.schemas.errors import SchemaError
+from embedcheck.schemas.location import ROOT_ENV, usable_root
 
 EXIT_USAGE = 2
 
@@ -58,11 +60,19 @@ COMMANDS = (
     Command(
         "schemas",
         "sync",
-        "fetch upstream schemas, write them with new provenance, print the classified diff",
+        "fetch upstream schemas, print the classified diff, write the tree all together",
+    ),
+    Command(
+        "schemas",
+        "add",
+        "bring a new model in: schemas (local files or upstream), facts, derived overlays",
     ),
     Command("schemas", "openapi", "write an OpenAPI 3.1 document built from the effective schemas"),
 )
-GROUP_HELP = {"schemas": "the vendored schemas: lint, diff, sync, openapi"}
+GROUP_HELP = {"schemas": "the vendored schemas: lint, diff, sync, add, openapi"}
+GLOBAL_SCHEMAS_DIR = "--schemas-dir"
+# These create or initialise a tree, so they check the directory themselves (--init).
+WRITERS = {("schemas", "sync"), ("schemas", "add")}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,6 +93,12 @@ def _selected(argv: Sequence[str]) -> Command | None:
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = _Parser(prog="embedcheck", description="Check embedding APIs against their schemas.")
+    parser.add_argument(
+        GLOBAL_SCHEMAS_DIR,
+        metavar="DIR",
+        help="use the schemas tree in DIR (a manifest.json, raw files, overlays/) for every "
+        "command, and for the processes they start (sets $EMBEDCHECK_SCHEMAS_DIR)",
+    )
     top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction[_Parser]] = {}
     selected = _selected(argv)
@@ -103,9 +119,43 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+def _global_schemas_dir(argv: list[str]) -> tuple[list[str], str | None]:
+    """argv without the global `--schemas-dir DIR` (given before the command), and DIR."""
+    rest, value = [], None
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if not word.startswith("-"):
+            rest.extend(argv[index:])  # the command: its own options follow
+            break
+        if word == GLOBAL_SCHEMAS_DIR:
+            if index + 1 >= len(argv):
+                raise UsageError(f"{GLOBAL_SCHEMAS_DIR} needs a directory")
+            value, index = argv[index + 1], index + 2
+            continue
+        if word.startswith(GLOBAL_SCHEMAS_DIR + "="):
+            value = word.split("=", 1)[1]
+        else:
+            rest.append(word)
+        index += 1
+    return rest, value
+
+
+def _use_schemas_dir(value: str, command: Command | None) -> None:
+    """Point this process and its children at the tree in `value`."""
+    path = Path(value)
+    if command is None or (command.group, command.name) not in WRITERS:
+        path = usable_root(path, GLOBAL_SCHEMAS_DIR)  # sync/add check it, --init included
+    os.environ[ROOT_ENV] = str(path.expanduser().resolve())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    saved = os.environ.get(ROOT_ENV)
     try:
+        arguments, schemas_dir = _global_schemas_dir(arguments)
+        if schemas_dir is not None:
+            _use_schemas_dir(schemas_dir, _selected(arguments))
         args = build_parser(arguments).parse_args(arguments)
         code: int = args.handler(args)
         return code
@@ -120,3 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    finally:
+        # main() may run inside a longer process (tests, the pytest plugin): leave it as found.
+        if saved is None:
+            os.environ.pop(ROOT_ENV, None)
+        else:
+            os.environ[ROOT_ENV] = saved

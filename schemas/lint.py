@@ -116,11 +116,16 @@ def _context(holder: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in holder.items() if k != "oneOf"}
 
 
-def overlaps_in(schema: Any) -> Iterator[tuple[str, str, str, Any, bool]]:
-    """(pointer, first label, second label, instance, acknowledged) for each overlapping pair."""
+def overlaps_in(
+    schema: Any, *, acknowledged_too: bool = True
+) -> Iterator[tuple[str, str, str, Any, bool]]:
+    """(pointer, first label, second label, instance, acknowledged) for each overlapping pair;
+    `acknowledged_too=False` skips (and does not search) oneOfs an overlay marks intended."""
     for pointer, holder in oneof_holders(schema):
         context = _context(holder)
         acknowledged = OVERLAP_KEY in holder
+        if acknowledged and not acknowledged_too:
+            continue
         variants = holder["oneOf"]
         for (i, a), (j, b) in itertools.combinations(enumerate(variants), 2):
             if not (isinstance(a, dict) and isinstance(b, dict)):
@@ -162,3 +167,13 @@ def files_to_lint(subjects: list[str]) -> list[SchemaFile]:
     if unknown:
         raise UnknownModelError(f"unknown model {unknown[0]!r} (known: {', '.join(known)})")
     return [f for f in manifest.files if f.subject in wanted and f.version == "current"]
+
+
+def ambiguities(schema: Any) -> list[str]:
+    """One line per overlapping variant pair no overlay acknowledges: what `lint --effective
+    --strict` fails on, for a schema held in memory (e.g. one a sync is about to write)."""
+    lines = []
+    for pointer, first, second, instance, _ in overlaps_in(schema, acknowledged_too=False):
+        example = json.dumps(instance, ensure_ascii=False)
+        lines.append(f"oneOf at {pointer or '/'}: {first} and {second} both match {example}")
+    return lines

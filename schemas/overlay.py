@@ -9,6 +9,7 @@ schema makes the overlay fail loudly instead of patching the wrong branch.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,13 +36,46 @@ class Overlay:
     ops: tuple[dict[str, Any], ...]
 
     def patch(self) -> jsonpatch.JsonPatch:
-        return jsonpatch.JsonPatch(
-            [{k: v for k, v in op.items() if k != "reason"} for op in self.ops]
+        return jsonpatch.JsonPatch([_bare(op) for op in self.ops])
+
+
+class OverlayMismatchError(SchemaError):
+    """An overlay op that no longer applies to its target (upstream changed)."""
+
+    def __init__(self, overlay: Overlay, target: str, index: int, detail: str) -> None:
+        detail = _short(detail)
+        self.overlay, self.target, self.index, self.detail = overlay, target, index, detail
+        super().__init__(
+            f"{overlay.path.name} no longer fits {target}: op {index} "
+            f"{json.dumps(_bare(overlay.ops[index]), ensure_ascii=False)} failed: {detail} "
+            "(upstream changed? see the op's reason)"
         )
+
+    @property
+    def op(self) -> dict[str, Any]:
+        return self.overlay.ops[self.index]
+
+
+_DETAIL_CHARS = 160
+
+
+def _short(detail: str) -> str:
+    """jsonpatch quotes the whole parent object after "not found in": the key is enough."""
+    if " not found in " in detail:
+        detail = detail.split(" not found in ", 1)[0] + " not found"
+    return detail if len(detail) <= _DETAIL_CHARS else detail[: _DETAIL_CHARS - 1] + "…"
+
+
+def _bare(op: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in op.items() if k != "reason"}
 
 
 def parse_overlay(path: Path) -> Overlay:
-    data = read_json(path)
+    return overlay_from(read_json(path), path)
+
+
+def overlay_from(data: Any, path: Path) -> Overlay:
+    """An overlay document (decoded) that lives, or will live, at `path`."""
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
         raise SchemaError(f"{path}: an overlay needs a 'targets' list and an 'ops' list")
     ops = data.get("ops")
@@ -70,10 +104,10 @@ def apply_overlays(raw: Any, target: str, overlays: list[Overlay] | None = None)
     """The effective schema of the vendored file `target` (a manifest path)."""
     schema = copy.deepcopy(raw)
     for overlay in overlays_for(target) if overlays is None else overlays:
-        try:
-            schema = overlay.patch().apply(schema)
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-            raise SchemaError(
-                f"{overlay.path.name} no longer fits {target}: {exc} (upstream changed?)"
-            ) from None
+        # One op at a time, so a mismatch names the op that failed, not just the file.
+        for index, op in enumerate(overlay.ops):
+            try:
+                schema = jsonpatch.JsonPatch([_bare(op)]).apply(schema, in_place=True)
+            except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+                raise OverlayMismatchError(overlay, target, index, str(exc)) from None
     return schema

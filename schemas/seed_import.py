@@ -38,9 +38,6 @@ MODELS = (
         dims=384,
         max_input_tokens=512,
         context_window=None,
-        pooling=True,
-        scoring=False,
-        batch=True,
         notes="Publishes the bge-base schema; the old docs page printed 386 dims by mistake.",
     ),
     ModelRecord(
@@ -50,9 +47,6 @@ MODELS = (
         dims=768,
         max_input_tokens=512,
         context_window=None,
-        pooling=True,
-        scoring=False,
-        batch=True,
     ),
     ModelRecord(
         id="@cf/baai/bge-large-en-v1.5",
@@ -61,9 +55,6 @@ MODELS = (
         dims=1024,
         max_input_tokens=512,
         context_window=None,
-        pooling=True,
-        scoring=False,
-        batch=True,
         notes="Publishes the bge-base schema (docs page in seed 004).",
     ),
     ModelRecord(
@@ -73,9 +64,6 @@ MODELS = (
         dims=1024,
         max_input_tokens=8192,
         context_window=60000,
-        pooling=False,
-        scoring=True,
-        batch=True,
         notes="8192 tokens in the model; the model record says context_window 60000.",
     ),
 )

@@ -8,8 +8,8 @@ from typing import Any
 
 from embedcheck.schemas.jsonfile import read_json
 from embedcheck.schemas.location import schema_root
-from embedcheck.schemas.manifest import ModelRecord, load_manifest
-from embedcheck.schemas.overlay import apply_overlays
+from embedcheck.schemas.manifest import ModelRecord, _load_manifest, load_manifest
+from embedcheck.schemas.overlay import _load_overlays, apply_overlays
 
 CURRENT = "current"
 
@@ -34,13 +34,27 @@ def subject_id(name: str) -> str:
 # Keyed by the schema root too, so a process that switches trees never reads a stale schema.
 @cache
 def _raw(root: Path, subject: str, role: str, version: str) -> Any:
-    return read_json(root / load_manifest().file(subject, role, version).path)
+    return read_json(root / _load_manifest(root).file(subject, role, version).path)
 
 
 @cache
 def _effective(root: Path, subject: str, role: str, version: str) -> Any:
-    entry = load_manifest().file(subject, role, version)
-    return apply_overlays(_raw(root, subject, role, version), entry.path)
+    entry = _load_manifest(root).file(subject, role, version)
+    overlays = [o for o in _load_overlays(root) if entry.path in o.targets]
+    return apply_overlays(_raw(root, subject, role, version), entry.path, overlays)
+
+
+def effective_at(root: Path, subject: str, role: str, version: str = CURRENT) -> Any:
+    """The effective schema in the tree at `root` (subject given by id). Read-only: shared."""
+    return _effective(root, subject, role, version)
+
+
+def forget_cached() -> None:
+    """Drop every cached manifest, overlay and schema: a tree was just rewritten in place."""
+    from embedcheck.schemas.validators import _compiled  # imports this module: lazy
+
+    for cached in (_load_manifest, _load_overlays, _raw, _effective, _compiled):
+        cached.cache_clear()
 
 
 def raw_schema(subject: str, role: str, version: str = CURRENT) -> Any:

@@ -53,6 +53,9 @@ class Fetched:
     source_url: str
     derived_from: str = ""
     note: str = DOCS_NOTE
+    # True when embedcheck serialised the bytes (no standalone upstream file): compared with
+    # the vendored copy by value, so a re-serialisation alone never rewrites a file.
+    by_value: bool = False
 
 
 def model_file(model: ModelRecord, role: str) -> str:
@@ -169,6 +172,7 @@ class ModelSchemaApi:
                 "upstream",
                 self.recorded_url(model),
                 note=API_NOTE.format(role=role),
+                by_value=True,
             )
             for role in ("input", "output")
         ]
@@ -186,6 +190,7 @@ class ModelSchemaApi:
                     docs.url(model, role),
                     derived_from=model_file(model, source_role),
                     note=SPLIT_NOTE,
+                    by_value=True,
                 )
             )
         return files

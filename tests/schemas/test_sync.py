@@ -6,17 +6,10 @@ Every test syncs into a copy of the schemas tree under tmp_path; nothing reaches
 from __future__ import annotations
 
 import json
-import shutil
 import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import pytest
 from hypothesis import given
@@ -24,155 +17,26 @@ from hypothesis import strategies as st
 
 from embedcheck.cli import main
 from embedcheck.schemas.jsonfile import dump_json
-from embedcheck.schemas.manifest import (
-    MANIFEST_PATH,
-    SCHEMA_ROOT,
-    load_manifest,
-    sha256_of,
-    write_manifest,
-)
+from embedcheck.schemas.manifest import MANIFEST_PATH, load_manifest, sha256_of, write_manifest
 from embedcheck.schemas.split import SPLIT_ROLES, split_input, split_output
 from embedcheck.schemas.sync_http import mask
-
-ACCOUNT = "0123456789abcdef0123456789abcdef"
-TOKEN = "cf-test-token-5ecret-Zq9w"
-DOCS_PATH = "/workers-ai/models"
-API_PATH = "/client/v4"
-SLUGS = ("bge-small-en-v1.5", "bge-base-en-v1.5", "bge-large-en-v1.5", "bge-m3")
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: bytes = b"{}"
-    content_type: str = "application/json"
-    delay: float = 0.0
-
-
-@dataclass
-class Upstream:
-    """What the local server serves, keyed by decoded path + query, and what it was asked."""
-
-    port: int
-    routes: dict[str, Reply] = field(default_factory=dict)
-    seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            target = unquote(self.path)
-            upstream.seen.append((target, dict(self.headers.items())))
-            reply = upstream.routes.get(target, Reply(404, b"<h1>Not Found</h1>", "text/html"))
-            time.sleep(reply.delay)
-            self.send_response(reply.status)
-            self.send_header("content-type", reply.content_type)
-            self.send_header("content-length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output clean
-
-    return Handler
-
-
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    server.daemon_threads = True
-    state = Upstream(port=server.server_address[1])
-    server.RequestHandlerClass = _handler(state)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A private copy of the vendored schemas tree (data files only)."""
-    copy = tmp_path / "schemas"
-    shutil.copytree(SCHEMA_ROOT, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return copy
-
-
-def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file's bytes and modification time: equal snapshots mean nothing was written."""
-    return {
-        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
-def serve_docs(upstream: Upstream, root: Path) -> None:
-    """The docs site serving exactly the vendored split files."""
-    for slug in SLUGS:
-        for role in SPLIT_ROLES:
-            body = (root / "workers-ai" / slug / f"{role}.json").read_bytes()
-            upstream.routes[f"{DOCS_PATH}/{slug}/{role}.json"] = Reply(body=body)
-
-
-def api_route(model_id: str) -> str:
-    return f"{API_PATH}/accounts/{ACCOUNT}/ai/models/schema?model={model_id}"
-
-
-def envelope(input_schema: Any, output_schema: Any) -> bytes:
-    result = {"input": input_schema, "output": output_schema}
-    return json.dumps({"result": result, "success": True, "errors": [], "messages": []}).encode()
-
-
-def vendored(root: Path, slug: str, role: str) -> Any:
-    return json.loads((root / "workers-ai" / slug / f"{role}.json").read_bytes())
-
-
-def edited(root: Path, slug: str, role: str, change: Callable[[Any], None]) -> bytes:
-    schema = vendored(root, slug, role)
-    change(schema)
-    return dump_json(schema).encode()
-
-
-@pytest.fixture
-def sync(
-    upstream: Upstream, root: Path, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[int, str, str]]:
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(
-            [
-                "schemas",
-                "sync",
-                "--schemas-dir",
-                str(root),
-                "--docs-base-url",
-                upstream.base + DOCS_PATH,
-                "--api-base-url",
-                upstream.base + API_PATH,
-                "--timeout",
-                "5",
-                *argv,
-            ]
-        )
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
-def diff_line(line: str) -> list[str]:
-    """Class, path and kind of one printed change (indented below its file)."""
-    assert line.startswith("    "), line
-    return line.split()[:3]
-
-
-def manifest_entries(root: Path) -> dict[str, dict[str, Any]]:
-    return {f["path"]: f for f in json.loads((root / "manifest.json").read_bytes())["files"]}
+from tests.schemas.conftest import Runner
+from tests.schemas.fake_upstream import (
+    ACCOUNT,
+    DOCS_PATH,
+    TOKEN,
+    Reply,
+    Upstream,
+    api_route,
+    diff_line,
+    edited,
+    envelope,
+    manifest_entries,
+    serve_docs,
+    snapshot,
+    vendored,
+    workers_ai_slugs,
+)
 
 
 def test_write_manifest_reproduces_the_vendored_manifest_byte_for_byte(tmp_path: Path) -> None:
@@ -182,16 +46,18 @@ def test_write_manifest_reproduces_the_vendored_manifest_byte_for_byte(tmp_path:
 
 
 def test_an_unchanged_upstream_leaves_the_tree_byte_identical(
-    upstream: Upstream, root: Path, sync: Callable[..., tuple[int, str, str]]
+    upstream: Upstream, root: Path, sync: Runner
 ) -> None:
     serve_docs(upstream, root)
     before = snapshot(root)
-    code, out, err = sync()
+    code, out, err = sync("--verbose")
     assert (code, err) == (0, "")
     assert snapshot(root) == before
-    assert out.count(": unchanged") == 16
+    models = len(workers_ai_slugs(root))
+    # the docs site serves 4 split files per model; the full input/output are derived from them
+    assert out.count(": unchanged") == 6 * models
     assert "no changes" in out and "nothing written" in out
-    assert len(upstream.seen) == 16
+    assert len(upstream.seen) == 4 * models
 
 
 def _raise_max_items(schema: Any) -> None:
@@ -203,15 +69,19 @@ def _add_optional_output_property(schema: Any) -> None:
 
 
 def serve_changed_docs(upstream: Upstream, root: Path) -> dict[str, bytes]:
-    """bge-base: input list limit raised to 200; bge-m3: a new optional output property."""
+    """bge-base: input list limit raised to 200; bge-m3: a new optional output property (the
+    docs site serves the same output branch as sync-output and batch-output)."""
     serve_docs(upstream, root)
     changed = {
         "workers-ai/bge-base-en-v1.5/sync-input.json": edited(
             root, "bge-base-en-v1.5", "sync-input", _raise_max_items
         ),
-        "workers-ai/bge-m3/sync-output.json": edited(
-            root, "bge-m3", "sync-output", _add_optional_output_property
-        ),
+        **{
+            f"workers-ai/bge-m3/{role}.json": edited(
+                root, "bge-m3", role, _add_optional_output_property
+            )
+            for role in ("sync-output", "batch-output")
+        },
     }
     for path, body in changed.items():
         upstream.routes[f"{DOCS_PATH}/{path.removeprefix('workers-ai/')}"] = Reply(body=body)
@@ -219,12 +89,12 @@ def serve_changed_docs(upstream: Upstream, root: Path) -> dict[str, bytes]:
 
 
 def test_changed_docs_schemas_are_written_with_new_provenance(
-    upstream: Upstream, root: Path, sync: Callable[..., tuple[int, str, str]]
+    upstream: Upstream, root: Path, sync: Runner
 ) -> None:
     changed = serve_changed_docs(upstream, root)
     before = manifest_entries(root)
     code, out, err = sync()
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, ""), out
     after = manifest_entries(root)
     today = datetime.now(UTC).date().isoformat()
     for path, body in changed.items():
@@ -234,8 +104,20 @@ def test_changed_docs_schemas_are_written_with_new_provenance(
         assert entry["retrieved"] == today
         assert entry["origin"] == "upstream"
         assert entry["source_url"] == f"{upstream.base}{DOCS_PATH}/{path.split('/', 1)[1]}"
-    assert {p: e for p, e in after.items() if p not in changed} == {
-        p: e for p, e in before.items() if p not in changed
+    # the full schemas downstream reads follow, derived from the served files
+    base_input = json.loads((root / "workers-ai/bge-base-en-v1.5/input.json").read_bytes())
+    assert base_input["oneOf"][0]["properties"]["text"]["oneOf"][1]["maxItems"] == 200
+    m3_output = json.loads((root / "workers-ai/bge-m3/output.json").read_bytes())
+    assert "usage" in m3_output["oneOf"][0]["properties"]
+    derived_paths = ["workers-ai/bge-base-en-v1.5/input.json", "workers-ai/bge-m3/output.json"]
+    for path in derived_paths:
+        entry = after[path]
+        assert entry["origin"] == "derived" and entry["retrieved"] == today
+        assert entry["sha256"] == sha256_of(root / path) != before[path]["sha256"]
+        assert "sync-" in entry["derived_from"], entry
+    touched = {*changed, *derived_paths}
+    assert {p: e for p, e in after.items() if p not in touched} == {
+        p: e for p, e in before.items() if p not in touched
     }
     lines = out.splitlines()
     # each file, its status, then its classified changes indented below it
@@ -245,21 +127,31 @@ def test_changed_docs_schemas_are_written_with_new_provenance(
         "/properties/text/oneOf/1/maxItems",
         "constraint-relaxed",
     ]
+    at = lines.index("workers-ai/bge-base-en-v1.5/input.json: changed (1 schema change, derived)")
+    assert diff_line(lines[at + 1]) == [
+        "breaking-server",
+        "/oneOf/0/properties/text/oneOf/1/maxItems",
+        "constraint-relaxed",
+    ]
     at = lines.index("workers-ai/bge-m3/sync-output.json: changed (2 schema changes)")
     assert [diff_line(line) for line in lines[at + 1 : at + 3]] == [
         ["breaking-client", "/properties/usage", "property-added"],
         ["breaking-server", "/properties/usage", "property-restricted"],
     ]
     assert lines[-1] == (
-        "2 of 16 files changed (1 breaking-client, 2 breaking-server); "
-        "wrote 2 files and manifest.json"
+        "5 of 24 files changed (3 breaking-client, 5 breaking-server); "
+        "wrote 5 files and manifest.json"
     )
-    # the docs site moved on but the full input.json did not: say so
-    assert "note: workers-ai/bge-base-en-v1.5/sync-input.json no longer follows" in out
+    # bge-m3's text-embedding output branch is not on the docs site: kept, and said so
+    assert (
+        "note: workers-ai/bge-m3/output.json: /oneOf/1, /oneOf/2, /oneOf/3 not served by the "
+        "docs site, kept as vendored"
+    ) in out
+    assert "does not follow" not in out  # split and full files agree
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(
-    upstream: Upstream, root: Path, sync: Callable[..., tuple[int, str, str]]
+    upstream: Upstream, root: Path, sync: Runner
 ) -> None:
     serve_changed_docs(upstream, root)
     before = snapshot(root)
@@ -267,12 +159,19 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
     assert (code, err) == (0, "")
     assert snapshot(root) == before
     assert "workers-ai/bge-base-en-v1.5/sync-input.json: changed (1 schema change)" in out
-    assert "dry run: would write 2 files and manifest.json, nothing written" in out
+    # exactly what a real sync would write, file by file
+    assert [line for line in out.splitlines() if line.startswith("would write ")] == [
+        "would write workers-ai/bge-base-en-v1.5/sync-input.json",
+        "would write workers-ai/bge-m3/sync-output.json",
+        "would write workers-ai/bge-m3/batch-output.json",
+        "would write workers-ai/bge-base-en-v1.5/input.json",
+        "would write workers-ai/bge-m3/output.json",
+        "would write manifest.json",
+    ]
+    assert "dry run: would write 5 files and manifest.json, nothing written" in out
 
 
-def test_model_option_limits_the_sync(
-    upstream: Upstream, root: Path, sync: Callable[..., tuple[int, str, str]]
-) -> None:
+def test_model_option_limits_the_sync(upstream: Upstream, root: Path, sync: Runner) -> None:
     serve_docs(upstream, root)
     code, out, _ = sync("--model", "bge-m3", "--model", "@cf/baai/bge-m3", "--dry-run")
     assert code == 0
@@ -289,7 +188,7 @@ def _add_text_option(schema: Any) -> None:
 def test_api_source_sends_the_token_and_never_prints_it(
     upstream: Upstream,
     root: Path,
-    sync: Callable[..., tuple[int, str, str]],
+    sync: Runner,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     new_input = vendored(root, "bge-m3", "input")
@@ -298,6 +197,7 @@ def test_api_source_sends_the_token_and_never_prints_it(
     upstream.routes[api_route("@cf/baai/bge-m3")] = Reply(body=envelope(new_input, output))
     monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", ACCOUNT)
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    output_before = (root / "workers-ai/bge-m3/output.json").read_bytes()
     code, out, err = sync("--source", "api", "--model", "bge-m3")
     assert (code, err) == (0, "")
     ((target, headers),) = upstream.seen
@@ -307,7 +207,6 @@ def test_api_source_sends_the_token_and_never_prints_it(
     base = root / "workers-ai" / "bge-m3"
     # no standalone upstream bytes: written with dump_json, the split files re-derived
     assert (base / "input.json").read_text() == dump_json(new_input)
-    assert (base / "output.json").read_text() == dump_json(output)
     derived = {**split_input(new_input), **split_output(output)}
     for role in SPLIT_ROLES:
         assert json.loads((base / f"{role}.json").read_bytes()) == derived[role]
@@ -327,9 +226,11 @@ def test_api_source_sends_the_token_and_never_prints_it(
         ["breaking-server", "/oneOf/1/properties/normalize", "property-added"],
         ["breaking-client", "/oneOf/1/properties/normalize", "property-restricted"],
     ]
-    # the vendored output.json holds the docs page's bytes; re-serialised, the schema is equal
-    assert "workers-ai/bge-m3/output.json: changed (bytes only, same schema)" in out
-    assert "workers-ai/bge-m3/sync-input.json: unchanged" in out  # the contexts branch
+    # the API re-serialises; the same schema by value keeps the vendored bytes and entry
+    assert "workers-ai/bge-m3/output.json" not in out  # unchanged files are not listed
+    assert "5 files unchanged (--verbose lists them)" in out
+    assert output_before == (root / "workers-ai/bge-m3/output.json").read_bytes()
+    assert "sync-input.json" not in out  # the contexts branch: unchanged
     assert "warning" not in out
 
 
@@ -356,7 +257,7 @@ def test_api_source_sends_the_token_and_never_prints_it(
     ids=["http-403", "success-false"],
 )
 def test_an_api_failure_is_one_line_with_the_token_masked(
-    upstream: Upstream, root: Path, sync: Callable[..., tuple[int, str, str]], reply: Reply
+    upstream: Upstream, root: Path, sync: Runner, reply: Reply
 ) -> None:
     upstream.routes[api_route("@cf/baai/bge-m3")] = reply
     before = snapshot(root)
@@ -370,7 +271,7 @@ def test_an_api_failure_is_one_line_with_the_token_masked(
 
 
 def test_api_source_without_credentials_is_a_usage_error(
-    sync: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
+    sync: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CLOUDFLARE_ACCOUNT_ID", raising=False)
     monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
@@ -399,7 +300,7 @@ FAILURES = {
 
 @pytest.mark.parametrize("case", list(FAILURES))
 def test_a_failed_fetch_is_one_line_and_writes_nothing(
-    upstream: Upstream, root: Path, sync: Callable[..., tuple[int, str, str]], case: str
+    upstream: Upstream, root: Path, sync: Runner, case: str
 ) -> None:
     serve_changed_docs(upstream, root)  # all else changed: a partial write would show
     reply, reason = FAILURES[case]
@@ -431,9 +332,9 @@ def _swap_text_and_contexts(schema: Any) -> None:
     schema["oneOf"][0], schema["oneOf"][1] = schema["oneOf"][1], schema["oneOf"][0]
 
 
-@pytest.mark.parametrize("dry_run", [False, True])
-def test_an_overlay_that_no_longer_fits_is_reported(
-    upstream: Upstream, root: Path, sync: Callable[..., tuple[int, str, str]], dry_run: bool
+@pytest.mark.parametrize("mode", ["write", "dry-run", "force"])
+def test_an_overlay_that_no_longer_fits_stops_the_write(
+    upstream: Upstream, root: Path, sync: Runner, mode: str
 ) -> None:
     new_input = vendored(root, "bge-m3", "input")
     _swap_text_and_contexts(new_input)
@@ -441,12 +342,23 @@ def test_an_overlay_that_no_longer_fits_is_reported(
     upstream.routes[api_route("@cf/baai/bge-m3")] = Reply(body=body)
     before = snapshot(root)
     args = ["--source", "api", "--model", "bge-m3", "--account-id", ACCOUNT, "--api-token", TOKEN]
-    code, out, err = sync(*args, *(["--dry-run"] if dry_run else []))
+    code, out, err = sync(
+        *args, *({"write": [], "dry-run": ["--dry-run"], "force": ["--force"]}[mode])
+    )
     assert (code, err) == (1, "")
-    assert "warning: overlay bge-m3-input.json no longer fits workers-ai/bge-m3/input.json" in out
+    level = "warning" if mode == "force" else "error"
+    # the failing op itself, so the user sees which upstream fact moved
+    assert (
+        f"{level}: overlay bge-m3-input.json no longer fits workers-ai/bge-m3/input.json: op 0 "
+        '{"op": "test", "path": "/oneOf/0/required", "value": ["contexts"]} failed: '
+    ) in out
     assert "bge-m3-output.json" not in out  # the output overlay still fits
-    written = snapshot(root) != before
-    assert written is not dry_run
+    assert (snapshot(root) != before) is (mode == "force")
+    if mode == "write":
+        assert out.splitlines()[-1].endswith(
+            "1 problem above: nothing written "
+            "(fix or re-pin the overlay named, or pass --force to write anyway)"
+        )
 
 
 @pytest.mark.parametrize(
@@ -459,7 +371,7 @@ def test_an_overlay_that_no_longer_fits_is_reported(
     ],
 )
 def test_bad_arguments_are_one_line_usage_errors(
-    upstream: Upstream, sync: Callable[..., tuple[int, str, str]], argv: list[str], message: str
+    upstream: Upstream, sync: Runner, argv: list[str], message: str
 ) -> None:
     code, out, err = sync(*argv)
     assert (code, out) == (2, "")
