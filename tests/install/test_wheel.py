@@ -163,3 +163,25 @@ def test_the_client_works_beside_a_user_generated_package(
             env={**user_env(user_project), "BASE": base},
         )
     assert result.stdout.strip() == "[2, 1024] True"
+
+
+def test_generate_from_the_wheel_writes_a_project_elsewhere(
+    embedcheck_venv: Venv, wheel: Path, user_project: Path, tmp_path: Path
+) -> None:
+    """Last in this module: it adds the [generate] extra to the session's venv."""
+    embedcheck_venv.pip_install(f"embedcheck[generate] @ {wheel.as_uri()}")
+    out = tmp_path / "acme"
+    embedcheck = str(embedcheck_venv.bin("embedcheck"))
+    args = [embedcheck, "generate", "--output", str(out), "--package-name", "acme_embeddings"]
+    written = run(args, cwd=user_project, env=user_env(user_project))
+    assert "acme_embeddings 1.0.0" in written.stderr
+    assert (out / "pyproject.toml").read_text().count('name = "acme-embeddings"') == 1
+    assert (out / "acme_embeddings" / "py.typed").exists()
+    checked = run([*args, "--check"], cwd=user_project, env=user_env(user_project))
+    assert "up to date" in checked.stderr
+    imported = run(
+        [str(embedcheck_venv.python), "-c", "import acme_embeddings as a; print(a.__version__)"],
+        cwd=out,
+        env=clean_env(),
+    )
+    assert imported.stdout.strip() == "1.0.0"
