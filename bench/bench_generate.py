@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import httpx2  # noqa: E402
 import openai  # noqa: E402
+from workers_ai_embeddings import AsyncClient, AsyncOpenAIClient  # noqa: E402
 
 from embedcheck.conformance.mock import MockConfig, create_app  # noqa: E402
 from embedcheck.generator.output import drift, write_tree  # noqa: E402
 from embedcheck.generator.pipeline import generate_files, generate_project  # noqa: E402
-from workers_ai_embeddings import AsyncClient, AsyncOpenAIClient  # noqa: E402
 
 MODEL = "@cf/baai/bge-small-en-v1.5"
 TEXT = "The quick brown fox jumps over the lazy dog."

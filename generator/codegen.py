@@ -83,7 +83,12 @@ def render_models(module: ModuleSchema, root: str, package: str) -> str:
                 custom_file_header="\n",
                 custom_template_dir=DATAMODEL_TEMPLATES,
                 base_class=f"{package}._models.BaseModel",
-                strict_types=[StrictTypes.bool, StrictTypes.str, StrictTypes.int, StrictTypes.float],
+                strict_types=[
+                    StrictTypes.bool,
+                    StrictTypes.str,
+                    StrictTypes.int,
+                    StrictTypes.float,
+                ],
                 extra_template_data=extra,
                 aliases=_unstable_names(module),
                 formatters=[],

@@ -80,7 +80,9 @@ def file_table(package: Package, project: Project) -> list[FileTemplate]:
         FileTemplate("README.md", "README.md.jinja"),
         *(FileTemplate(f"{project.name}/{path}", template) for path, template in modules),
         *(
-            FileTemplate(f"{project.name}/models/{m.module}.py", "model_module.py.jinja", (("module", m),))
+            FileTemplate(
+                f"{project.name}/models/{m.module}.py", "model_module.py.jinja", (("module", m),)
+            )
             for m in package.model_modules
         ),
     ]

@@ -76,7 +76,9 @@ def read_record(path: Path) -> SchemaRecord | None:
         document = json.loads(path.read_text(encoding="utf-8"))
         version, schemas = document["version"], document["schemas"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise GeneratorError(f"{path}: not a schema record of a generated package ({exc})") from None
+        raise GeneratorError(
+            f"{path}: not a schema record of a generated package ({exc})"
+        ) from None
     if not isinstance(version, str) or not isinstance(schemas, dict):
         raise GeneratorError(f"{path}: not a schema record of a generated package")
     _parse_version(version, path)

@@ -6,9 +6,9 @@ import copy
 from typing import Any
 
 import pytest
-
 import workers_ai_embeddings
 import workers_ai_embeddings.errors
+
 from embedcheck.generator.build import build_package
 from embedcheck.generator.errors import GeneratorError
 from embedcheck.generator.render_model import Option, Package, ParamType

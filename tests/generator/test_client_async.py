@@ -6,11 +6,16 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from workers_ai_embeddings import AsyncClient, AsyncOpenAIClient
+from workers_ai_embeddings.models import (
+    bge_base_en_v1_5,
+    bge_m3,
+    bge_small_en_v1_5,
+    openai_embeddings,
+)
 
 from embedcheck.conformance.mock import MockConfig, create_app
 from embedcheck.conformance.mock.server import RunningMock
-from workers_ai_embeddings import AsyncClient, AsyncOpenAIClient
-from workers_ai_embeddings.models import bge_base_en_v1_5, bge_m3, bge_small_en_v1_5, openai_embeddings
 from tests.generator.conftest import TOKEN
 
 pytestmark = pytest.mark.anyio

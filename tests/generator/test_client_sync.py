@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-
-from embedcheck.conformance.mock.server import RunningMock
 from workers_ai_embeddings import BgeM3, Client, OpenAIClient
 from workers_ai_embeddings.models import (
     bge_base_en_v1_5,
@@ -16,6 +14,8 @@ from workers_ai_embeddings.models import (
     bge_small_en_v1_5,
     openai_embeddings,
 )
+
+from embedcheck.conformance.mock.server import RunningMock
 from tests.generator.conftest import TOKEN
 
 ENGLISH = [

@@ -7,9 +7,6 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-
-from embedcheck.conformance.mock import MockConfig, serve
-from embedcheck.conformance.mock.server import RunningMock
 from workers_ai_embeddings import (
     APIConnectionError,
     APIError,
@@ -21,11 +18,14 @@ from workers_ai_embeddings import (
     BatchTimeoutError,
     Client,
     ConfigurationError,
+    InputValidationError,
     NotFoundError,
     OpenAIClient,
-    InputValidationError,
 )
 from workers_ai_embeddings.models import bge_small_en_v1_5
+
+from embedcheck.conformance.mock import MockConfig, serve
+from embedcheck.conformance.mock.server import RunningMock
 from tests.generator.conftest import TOKEN
 
 BASE = "http://mock.test/client/v4"
@@ -145,7 +145,7 @@ def test_wait_gives_up_after_its_timeout() -> None:
     ticks = iter(range(100))
     with mock_client(frozenset({"async-never-completes"})) as client:
         client._clock = lambda: float(next(ticks))
-        client.sleep = lambda seconds: None
+        client._sleep = lambda seconds: None
         queued = client.bge_m3.submit_batch([{"text": "a"}])
         with pytest.raises(BatchTimeoutError) as caught:
             client.bge_m3.wait(queued.request_id, max_wait=5, interval=1)

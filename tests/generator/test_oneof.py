@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pydantic
-from pydantic import TypeAdapter
 import pytest
-
+from pydantic import TypeAdapter
 from workers_ai_embeddings._oneof import VariantKeys
 from workers_ai_embeddings.models import bge_m3
 

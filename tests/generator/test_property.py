@@ -21,9 +21,9 @@ from types import ModuleType
 from typing import Any
 
 import httpx
-from pydantic import TypeAdapter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from embedcheck.generator.output import write_tree
 from embedcheck.generator.pipeline import generate_files

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 
 import httpx
 import pytest
-
 from workers_ai_embeddings import (
     APIConnectionError,
     APITimeoutError,

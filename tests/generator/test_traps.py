@@ -17,13 +17,13 @@ from functools import cache
 from typing import Any
 
 import pydantic
-from pydantic import TypeAdapter
 import pytest
 from datamodel_code_generator import InputFileType, PythonVersion, generate
 from datamodel_code_generator.enums import DataModelType
+from pydantic import TypeAdapter
+from workers_ai_embeddings.models import bge_base_en_v1_5, bge_m3, openai_embeddings
 
 from embedcheck.schemas import effective_schema
-from workers_ai_embeddings.models import bge_base_en_v1_5, bge_m3, openai_embeddings
 
 EMBEDDING = {"shape": [1, 2], "data": [[0.6, 0.8]]}
 
@@ -106,14 +106,20 @@ def test_trap_one_of_with_any_of_semantics() -> None:
     # bge-m3: empty contexts fit scores and context embeddings unless `not` is honoured.
     empty = TypeAdapter(bge_m3.Output).validate_python({"response": [], "shape": [0, 1024]})
     assert isinstance(empty, bge_m3.ContextEmbeddingsOutput)
-    assert isinstance(TypeAdapter(bge_m3.Output).validate_python({"response": []}), bge_m3.QueryScoresOutput)
+    assert isinstance(
+        TypeAdapter(bge_m3.Output).validate_python({"response": []}), bge_m3.QueryScoresOutput
+    )
 
 
 def test_input_overlaps_marked_reject_are_rejected() -> None:
     with pytest.raises(pydantic.ValidationError, match="EmbedInput, BatchInput at once"):
-        TypeAdapter(bge_base_en_v1_5.Input).validate_python({"text": "a", "requests": [{"text": "b"}]})
+        TypeAdapter(bge_base_en_v1_5.Input).validate_python(
+            {"text": "a", "requests": [{"text": "b"}]}
+        )
     # A key of the other branch with the wrong type is just an unknown key there: valid.
-    chosen = TypeAdapter(bge_base_en_v1_5.Input).validate_python({"text": 5, "requests": [{"text": "b"}]})
+    chosen = TypeAdapter(bge_base_en_v1_5.Input).validate_python(
+        {"text": 5, "requests": [{"text": "b"}]}
+    )
     assert isinstance(chosen, bge_base_en_v1_5.BatchInput)
     item = {"contexts": [{"text": "a"}], "text": "b"}
     with pytest.raises(pydantic.ValidationError, match="at once"):

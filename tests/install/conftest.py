@@ -38,19 +38,26 @@ class Venv:
         run([str(self.python), "-m", "pip", "install", "--quiet", *args], timeout=600)
 
     def site_packages(self) -> Path:
-        out = run([str(self.python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
+        out = run(
+            [str(self.python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
+        )
         return Path(out.stdout.strip())
 
 
 def run(
-    command: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+    command: list[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
     """Run `command`; fail the test with its output when it exits non-zero."""
     result = subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     if result.returncode != 0:
-        pytest.fail(f"{command} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        output = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        pytest.fail(f"{command} exited {result.returncode}:\n{output}")
     return result
 
 
@@ -109,7 +116,7 @@ def mock_server(env: Venv, cwd: Path) -> Iterator[str]:
         assert process.stdout is not None
         first = process.stdout.readline()
         found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", first)
-        assert found, f"the mock did not start: {first}{process.stdout.read() if process.poll() is not None else ''}"
+        assert found, f"the mock did not start: {first}"
         # Keep draining its output so that log lines never fill the pipe and block it.
         threading.Thread(target=process.stdout.read, daemon=True).start()
         yield found.group(1)

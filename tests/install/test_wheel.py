@@ -57,7 +57,7 @@ def test_the_runtime_needs_no_code_generator(wheel: Path) -> None:
     heavy = ("ruff", "datamodel-code-generator", "black", "isort")
     for line in requires:
         if line.startswith(heavy):
-            assert "extra == 'generate'" in line or "extra == \"generate\"" in line, line
+            assert "extra == 'generate'" in line or 'extra == "generate"' in line, line
     assert any(line.startswith("ruff") and "generate" in line for line in requires)
 
 
@@ -79,7 +79,13 @@ def run_status(command: list[str], cwd: Path) -> tuple[int, str]:
     import subprocess
 
     done = subprocess.run(
-        command, cwd=cwd, env=user_env(cwd), capture_output=True, text=True, timeout=120, check=False
+        command,
+        cwd=cwd,
+        env=user_env(cwd),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     return done.returncode, done.stderr
 
@@ -112,9 +118,7 @@ def test_the_cli_runs_against_the_mock_from_a_user_project(
     assert verdict.get("exit_status", 0) == 0
 
 
-def test_the_pytest_plugin_runs_with_its_options(
-    embedcheck_venv: Venv, user_project: Path
-) -> None:
+def test_the_pytest_plugin_runs_with_its_options(embedcheck_venv: Venv, user_project: Path) -> None:
     (user_project / "test_nothing.py").write_text("def test_own() -> None:\n    assert True\n")
     result = run(
         [
