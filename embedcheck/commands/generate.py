@@ -59,9 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def require_generate_extra() -> None:
     missing = [dist for module, dist in _GENERATE_MODULES.items() if not _importable(module)]
     if missing:
-        raise UsageError(
-            f"embedcheck generate needs {' and '.join(missing)}: {GENERATE_EXTRA}"
-        )
+        raise UsageError(f"embedcheck generate needs {' and '.join(missing)}: {GENERATE_EXTRA}")
 
 
 def _importable(module: str) -> bool:
