@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import httpx2  # noqa: E402
 import openai  # noqa: E402
+from workers_ai_embeddings import AsyncClient, AsyncOpenAIClient  # noqa: E402
 
 from embedcheck.conformance.mock import MockConfig, create_app  # noqa: E402
-from embedcheck.generator.output import DEFAULT_OUTPUT, drift, write_tree  # noqa: E402
-from embedcheck.generator.pipeline import generate_files  # noqa: E402
-from generated import AsyncClient, AsyncOpenAIClient  # noqa: E402
+from embedcheck.generator.output import drift, write_tree  # noqa: E402
+from embedcheck.generator.pipeline import generate_files, generate_project  # noqa: E402
 
 MODEL = "@cf/baai/bge-small-en-v1.5"
 TEXT = "The quick brown fox jumps over the lazy dog."
@@ -62,7 +62,8 @@ def bench_generation(runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "generated"
         full = [timed(lambda: write_tree(generate_files(), out)) for _ in range(runs)]
-        check = [timed(lambda: drift(generate_files(), DEFAULT_OUTPUT)) for _ in range(runs)]
+        committed = ROOT / "generated"
+        check = [timed(lambda: drift(generate_project(committed), committed)) for _ in range(runs)]
         cli_full = timed(lambda: cli("--output", str(out)))
         cli_check = timed(lambda: cli("--check"))
     warm = statistics.median(full[1:] or full)

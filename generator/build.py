@@ -46,13 +46,13 @@ ERROR_NAMES = (
     "BatchTimeoutError",
     "ConfigurationError",
     "ConflictError",
+    "InputValidationError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
     "ServerError",
     "UnprocessableEntityError",
-    "ValidationError",
 )
 
 CLOUDFLARE_MODULE = "cloudflare"
@@ -64,6 +64,7 @@ _TEMPLATE_NAMES = frozenset(
         *("self", "body", "reply", "items", "parts", "part", "data", "shape", "start", "vector"),
         *("context", "contexts", "query", "text", "texts", "input", "model", "requests"),
         *("request_id", "timeout", "interval", "response", "value", "state", "deadline"),
+        *("extra_headers", "max_wait", "options", "httpx", "chosen"),
         *("ordered", "item", "entry", "client", "_http", "Any", "Literal", "Sequence", "Mapping"),
         *("Self", CLOUDFLARE_MODULE, OPENAI_MODULE),
     }
@@ -71,7 +72,8 @@ _TEMPLATE_NAMES = frozenset(
 _PY_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 
-def build_package(source: SchemaSource) -> Package:
+def build_package(source: SchemaSource, package_name: str) -> Package:
+    """What the package `package_name` holds, from the schemas `source` gives."""
     records = sorted(source.models(), key=lambda record: record.slug)
     modules = {record.id: snake(record.slug) for record in records}
     reserved = _TEMPLATE_NAMES | set(modules.values())
@@ -85,7 +87,7 @@ def build_package(source: SchemaSource) -> Package:
             ModelsModule(
                 module=module,
                 summary=f"Models for `{record.id}`: input, output and async-queue replies.",
-                code=render_models(schema, "Input"),
+                code=render_models(schema, "Input", package_name),
                 one_ofs=tuple(sorted(schema.one_ofs)),
                 constants=(Constant("MODEL_ID", record.id), Constant("DIMS", record.dims)),
             )
@@ -99,6 +101,7 @@ def build_package(source: SchemaSource) -> Package:
         CLOUDFLARE_MODULE,
         "CloudflareSuccessEnvelope",
         "The Cloudflare API v4 envelopes around every Workers AI reply.",
+        package_name,
     )
     openai_roots = {
         "CreateEmbeddingRequest": "request",
@@ -111,6 +114,7 @@ def build_package(source: SchemaSource) -> Package:
         OPENAI_MODULE,
         "CreateEmbeddingRequest",
         "OpenAI-compatible embeddings: request, reply and error.",
+        package_name,
     )
     return Package(
         model_modules=(*model_modules, cloudflare, openai),
@@ -129,11 +133,13 @@ def _family_schema(source: SchemaSource, subject: str, roots: dict[str, str]) ->
     return schema
 
 
-def _family_module(schema: ModuleSchema, module: str, root: str, summary: str) -> ModelsModule:
+def _family_module(
+    schema: ModuleSchema, module: str, root: str, summary: str, package_name: str
+) -> ModelsModule:
     return ModelsModule(
         module=module,
         summary=summary,
-        code=render_models(schema, root),
+        code=render_models(schema, root, package_name),
         one_ofs=tuple(sorted(schema.one_ofs)),
         constants=(),
     )
@@ -287,8 +293,9 @@ def _batch_methods(schema: ModuleSchema, variant: VariantKeys, queued: VariantKe
     item_class = ref.removeprefix("#/$defs/") if ref.startswith("#/$defs/") else None
     classes: tuple[str, ...] = ()
     if item_class is not None:
+        # A oneOf is the union of its branches: callers pass a branch's model.
         branches = schema.one_ofs.get(item_class)
-        classes = (item_class, *(b.label for b in branches.variants)) if branches else (item_class,)
+        classes = tuple(b.label for b in branches.variants) if branches else (item_class,)
     return BatchMethods(requests_key="requests", item_classes=classes, queued_class=queued.label)
 
 

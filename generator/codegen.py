@@ -6,8 +6,14 @@ The options that matter, each for a known trap:
 - `enum_field_as_literal="all"`: enums are Literal types on the field, so an input's enum
   default cannot leak into an output model that declares none through a shared Enum class;
 - `use_title_as_name`: class names come from the titles `prepare` set from stable names;
-- our RootModel template (custom_template_dir) renders oneOf classes on `OneOf`, which the
-  plain union pydantic would otherwise fill with the first branch that fits.
+- our RootModel template (custom_template_dir) renders a oneOf as a type alias, the union of its
+  branches annotated with a `OneOfRule` (exactly one branch, told apart by its keys), which the
+  plain union pydantic would otherwise fill with the first branch that fits; a field holding a
+  oneOf value is thus typed as the union itself (no `.root` to unwrap);
+- `strict_types`: a JSON Schema boolean, string, integer or number takes no other JSON type,
+  where pydantic's lax mode would turn `"yes"` into True or `"3"` into 3;
+- `base_class`: every object model derives from the package's own `BaseModel`, which carries
+  the request id of the reply it came from (`_request_id`, as in openai-python).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from datamodel_code_generator import Error, InputFileType, LiteralType, PythonVersion, generate
-from datamodel_code_generator.enums import DataModelType
+from datamodel_code_generator.enums import DataModelType, StrictTypes
 
 from embedcheck.generator.errors import GeneratorError
 from embedcheck.generator.naming import snake, unique
@@ -40,8 +46,10 @@ def _unstable_names(module: ModuleSchema) -> dict[str, str]:
     return names
 
 
-def render_models(module: ModuleSchema, root: str) -> str:
-    """The body of a models module: classes only, imports first, no header or __future__."""
+def render_models(module: ModuleSchema, root: str, package: str) -> str:
+    """The body of a models module: classes only, imports first, no header or __future__.
+
+    `package` is the generated package's import name (the base class is imported from it)."""
     extra: defaultdict[str, dict[str, Any]] = defaultdict(dict)
     extra.update(
         {
@@ -74,6 +82,13 @@ def render_models(module: ModuleSchema, root: str) -> str:
                 disable_future_imports=True,
                 custom_file_header="\n",
                 custom_template_dir=DATAMODEL_TEMPLATES,
+                base_class=f"{package}._models.BaseModel",
+                strict_types=[
+                    StrictTypes.bool,
+                    StrictTypes.str,
+                    StrictTypes.int,
+                    StrictTypes.float,
+                ],
                 extra_template_data=extra,
                 aliases=_unstable_names(module),
                 formatters=[],

@@ -31,8 +31,13 @@ def snake(text: str, fallback: str = "value") -> str:
 
 
 def pascal(text: str, fallback: str = "Model") -> str:
-    """`bge-small-en-v1.5` -> `BgeSmallEnV15`."""
-    name = "".join(w[:1].upper() + w[1:].lower() for w in _ascii_words(text)) or fallback
+    """`bge-small-en-v1.5` -> `BgeSmallEnV1_5`: digits either side of a separator keep an
+    underscore between them, so a version reads as one (`V1_5`, not `V15`)."""
+    name = ""
+    for word in _ascii_words(text):
+        joint = "_" if name[-1:].isdigit() and word[:1].isdigit() else ""
+        name += joint + word[:1].upper() + word[1:].lower()
+    name = name or fallback
     name = name if name[0].isalpha() else f"{fallback}{name}"
     return f"{name}_" if keyword.iskeyword(name) else name
 

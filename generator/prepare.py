@@ -31,6 +31,20 @@ _LIST_KEYWORDS = ("oneOf", "anyOf", "allOf", "prefixItems")
 _SINGLE_KEYWORDS = ("items", "additionalProperties", "contains", "propertyNames", "not")
 _INTEGER_ARRAYS = frozenset({"shape"})  # array properties whose numbers are counts
 _PENDING: JSON = {"$comment": "a class whose schema is still being lifted"}
+_TYPE_WORDS = {
+    "string": "String",
+    "integer": "Integer",
+    "number": "Number",
+    "boolean": "Boolean",
+    "null": "Null",
+}
+_CONSTRAINTS = frozenset(
+    {
+        *("minLength", "maxLength", "pattern", "format"),
+        *("minItems", "maxItems", "uniqueItems", "contains", "prefixItems"),
+        *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,7 @@ class ModuleSchema:
         """Every property name in the module, at any depth."""
         keys: set[str] = set()
 
-        def visit(node: JSON, _: str) -> JSON:
+        def visit(node: JSON, _: str = "", __: bool = False) -> JSON:
             if isinstance(node, dict):
                 properties = node.get("properties")
                 if isinstance(properties, dict):
@@ -82,7 +96,7 @@ class ModuleSchema:
             return node
 
         for schema in self.defs.values():
-            visit(schema, "")
+            visit(schema)
         return keys
 
     def schema_of(self, node: JSON) -> JSON:
@@ -97,8 +111,9 @@ class ModuleSchema:
         if _is_object_one_of(node):
             variants = []
             branches = []
-            for index, branch in enumerate(node["oneOf"]):
-                ref = self._lift(_without(branch, "not"), f"{name}{index}", force=True)
+            for branch in node["oneOf"]:
+                hint = _branch_hint(name, branch)
+                ref = self._lift(_without(branch, "not"), hint, force=True)
                 label = ref["$ref"].removeprefix("#/$defs/")
                 groups = _forbidden_groups(branch.get("not"), label)
                 variants.append(VariantKeys(label, tuple(branch.get("required", [])), groups))
@@ -108,16 +123,18 @@ class ModuleSchema:
             node = {**node, "oneOf": branches}
         return _map_subschemas(node, self._lift, name, skip_one_of=name in self.one_ofs)
 
-    def _lift(self, node: JSON, hint: str, *, force: bool = False) -> JSON:
-        """Lift a named or object-oneOf sub-schema into `$defs`; anything else stays inline."""
+    def _lift(self, node: JSON, hint: str, contained: bool = False, *, force: bool = False) -> JSON:
+        """Lift a named, object-oneOf or (inside a union or list) constrained sub-schema into
+        `$defs`, so that every class has a name chosen here; anything else stays inline."""
         if not isinstance(node, dict) or "$ref" in node:
             return node
         title = node.get("title")
         # A stable name always makes a class; so does a title of ours on an object schema (a
         # titled string or array stays inline, not a RootModel wrapper callers must unwrap).
         named = isinstance(title, str) and (NAME_KEY in node or _is_object_like(node))
-        if not (named or force or _is_object_one_of(node)):
-            lifted = self._lift_children(node, hint)
+        lift = named or force or _is_object_one_of(node) or (contained and _constrained(node))
+        if not lift:
+            lifted = self._lift_children(_without(node, "title"), hint)
             # An unnamed copy of a named schema is the same schema: it shares the class.
             twin = next(
                 (
@@ -152,31 +169,85 @@ class ModuleSchema:
 
 def _map_subschemas(
     node: dict[str, JSON],
-    fn: Callable[[JSON, str], JSON],
+    fn: Callable[[JSON, str, bool], JSON],
     name: str,
     *,
     skip_one_of: bool = False,
 ) -> dict[str, JSON]:
-    """`node` with `fn(sub, hint)` applied to each direct sub-schema (by keyword, not by value)."""
+    """`node` with `fn(sub, hint, contained)` applied to each direct sub-schema (by keyword, not
+    by value). `contained` is True for a union branch or an array's items: places where a
+    constrained schema cannot stay an inline annotation and becomes a class of its own."""
     out = dict(node)
     for keyword in _MAP_KEYWORDS:
         if isinstance(node.get(keyword), dict):
-            out[keyword] = {key: fn(sub, pascal(key)) for key, sub in node[keyword].items()}
+            out[keyword] = {key: fn(sub, pascal(key), False) for key, sub in node[keyword].items()}
     for keyword in _LIST_KEYWORDS:
         if isinstance(node.get(keyword), list) and not (skip_one_of and keyword == "oneOf"):
-            out[keyword] = [fn(sub, f"{name}{i}") for i, sub in enumerate(node[keyword])]
+            out[keyword] = [fn(sub, _branch_hint(name, sub), True) for sub in node[keyword]]
     for keyword in _SINGLE_KEYWORDS:
         if isinstance(node.get(keyword), dict):
-            out[keyword] = fn(node[keyword], f"{name}Item")
+            out[keyword] = fn(node[keyword], f"{name}Item", keyword == "items")
     return out
+
+
+def class_name(title: str) -> str:
+    """A title as a class name: kept when it already is one (`EmbedInput`), else PascalCased."""
+    if title.isidentifier() and title.isascii() and title[:1].isupper():
+        return title
+    return pascal(title)
+
+
+def _branch_hint(parent: str, branch: JSON) -> str:
+    """The class name for a union branch: its own title, else what it holds (never a number)."""
+    title = branch.get("title") if isinstance(branch, dict) else None
+    return class_name(title) if isinstance(title, str) else parent + _shape_word(branch)
+
+
+def _shape_word(node: JSON) -> str:
+    """`WithText` for an object requiring `text`, `StringList` for an array of strings..."""
+    if not isinstance(node, dict):
+        return "Value"
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        return class_name(ref.rsplit("/", 1)[-1])
+    if _is_object_like(node):
+        required = node.get("required")
+        keys = required if isinstance(required, list) and required else []
+        return "With" + "And".join(pascal(str(key)) for key in keys) if keys else "Object"
+    declared = node.get("type")
+    if declared == "array":
+        return _shape_word(node.get("items", {})) + "List"
+    return _TYPE_WORDS.get(declared, "Value") if isinstance(declared, str) else "Value"
+
+
+def _constrained(node: JSON) -> bool:
+    """A non-object schema with a keyword an inline annotation inside a union or a list cannot
+    carry: datamodel-code-generator would make a class of it under a name of its own choosing."""
+    return (
+        isinstance(node, dict)
+        and "$ref" not in node
+        and not _is_object_like(node)
+        and any(keyword in node for keyword in _CONSTRAINTS)
+    )
 
 
 def _normalise(node: JSON, *, keep_titles: bool) -> JSON:
     """Titles from stable names only, and integer shapes, throughout one schema."""
     if not isinstance(node, dict):
         return node
-    out = _map_subschemas(node, lambda sub, _: _normalise(sub, keep_titles=keep_titles), "")
+    out = _map_subschemas(node, lambda sub, *_: _normalise(sub, keep_titles=keep_titles), "")
     out.pop("$schema", None)  # only meaningful at a document's root, which we rebuild
+    if keep_titles:
+        # Our own titles name our union branches (`texts`, `tokens`), whatever their type.
+        for keyword in ("oneOf", "anyOf"):
+            branches = node.get(keyword)
+            if isinstance(branches, list):
+                out[keyword] = [
+                    {**new, "title": old["title"]}
+                    if isinstance(old, dict) and isinstance(old.get("title"), str)
+                    else new
+                    for old, new in zip(branches, out[keyword], strict=True)
+                ]
     if isinstance(node.get(NAME_KEY), str):
         out["title"] = node[NAME_KEY]
     elif not (keep_titles and _is_object_like(node)):

@@ -18,12 +18,12 @@ from jinja2 import (
 )
 
 from embedcheck.generator.errors import GeneratorError
-from embedcheck.generator.render_model import Package
+from embedcheck.generator.render_model import Package, Project
 
 
 @dataclass(frozen=True)
 class FileTemplate:
-    path: str  # relative to the package root, forward slashes
+    path: str  # relative to the project root, forward slashes
     template: str
     context: tuple[tuple[str, Any], ...] = ()
 
@@ -45,7 +45,7 @@ def python_literal(value: object) -> str:
 @cache
 def environment(user_templates: Path | None = None) -> Environment:
     """Our templates, overridable file by file from `user_templates`."""
-    loaders: list[BaseLoader] = [PackageLoader("generator", "templates")]
+    loaders: list[BaseLoader] = [PackageLoader("embedcheck.generator", "templates")]
     if user_templates is not None:
         loaders.insert(0, FileSystemLoader(str(user_templates)))
     env = Environment(
@@ -60,29 +60,42 @@ def environment(user_templates: Path | None = None) -> Environment:
     return env
 
 
-def file_table(package: Package) -> list[FileTemplate]:
-    files = [
-        FileTemplate("__init__.py", "package_init.py.jinja"),
-        FileTemplate("_http.py", "http.py.jinja"),
-        FileTemplate("_oneof.py", "oneof.py.jinja"),
-        FileTemplate("_transport.py", "transport.py.jinja"),
-        FileTemplate("async_client.py", "async_client.py.jinja"),
-        FileTemplate("client.py", "client.py.jinja"),
-        FileTemplate("errors.py", "errors.py.jinja"),
-        FileTemplate("models/__init__.py", "models_init.py.jinja"),
-        FileTemplate("openai_client.py", "openai_client.py.jinja"),
-        FileTemplate("py.typed", "py.typed.jinja"),
+def file_table(package: Package, project: Project) -> list[FileTemplate]:
+    """Every file of the generated project: its packaging, then the import package."""
+    modules = [
+        ("__init__.py", "package_init.py.jinja"),
+        ("_http.py", "http.py.jinja"),
+        ("_models.py", "models.py.jinja"),
+        ("_oneof.py", "oneof.py.jinja"),
+        ("_transport.py", "transport.py.jinja"),
+        ("async_client.py", "async_client.py.jinja"),
+        ("client.py", "client.py.jinja"),
+        ("errors.py", "errors.py.jinja"),
+        ("models/__init__.py", "models_init.py.jinja"),
+        ("openai_client.py", "openai_client.py.jinja"),
+        ("py.typed", "py.typed.jinja"),
     ]
-    files += [
-        FileTemplate(f"models/{m.module}.py", "model_module.py.jinja", (("module", m),))
-        for m in package.model_modules
+    files = [
+        FileTemplate("pyproject.toml", "pyproject.toml.jinja"),
+        FileTemplate("README.md", "README.md.jinja"),
+        *(FileTemplate(f"{project.name}/{path}", template) for path, template in modules),
+        *(
+            FileTemplate(
+                f"{project.name}/models/{m.module}.py", "model_module.py.jinja", (("module", m),)
+            )
+            for m in package.model_modules
+        ),
     ]
     return sorted(files, key=lambda f: f.path)
 
 
-def render_files(package: Package, user_templates: Path | None = None) -> dict[str, str]:
+def render_files(
+    package: Package, project: Project, user_templates: Path | None = None
+) -> dict[str, str]:
     env = environment(user_templates)
     return {
-        f.path: env.get_template(f.template).render(package=package, **dict(f.context))
-        for f in file_table(package)
+        f.path: env.get_template(f.template).render(
+            package=package, project=project, **dict(f.context)
+        )
+        for f in file_table(package, project)
     }

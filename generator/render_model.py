@@ -102,6 +102,16 @@ class ModelsModule:
 
 
 @dataclass(frozen=True)
+class Project:
+    """The generated distribution: its import and distribution names, version, schemas hash."""
+
+    name: str  # the import name, `workers_ai_embeddings`
+    distribution: str  # the name pip knows, `workers-ai-embeddings`
+    version: str
+    schemas_sha256: str
+
+
+@dataclass(frozen=True)
 class Package:
     model_modules: tuple[ModelsModule, ...]
     clients: tuple[ModelClient, ...]
@@ -113,5 +123,6 @@ class Package:
         clients = [c.class_name for c in self.clients] + [
             f"Async{c.class_name}" for c in self.clients
         ]
-        names = ["AsyncClient", "AsyncOpenAIClient", "Client", "OpenAIClient", "models"]
+        names = ["AsyncClient", "AsyncOpenAIClient", "BaseModel", "Client", "OpenAIClient"]
+        names += ["models"]
         return tuple(sorted([*clients, *names, *self.error_names]))

@@ -98,3 +98,23 @@ class TransformedSource:
 
     def authored(self, subject: str, role: str) -> bool:
         return self.base.authored(subject, role)
+
+
+@dataclass
+class RecordingSource:
+    """Another source that remembers every effective schema the generator asked it for: the
+    schemas a generated package was built from, recorded in it and compared on the next run."""
+
+    base: SchemaSource
+    read: dict[str, JSON] = field(default_factory=dict)  # "subject role" -> schema
+
+    def models(self) -> tuple[ModelRecord, ...]:
+        return self.base.models()
+
+    def schema(self, subject: str, role: str) -> JSON:
+        schema = self.base.schema(subject, role)
+        self.read[f"{subject} {role}"] = schema
+        return schema
+
+    def authored(self, subject: str, role: str) -> bool:
+        return self.base.authored(subject, role)

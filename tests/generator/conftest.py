@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from embedcheck.conformance.mock import MockConfig, serve
 from embedcheck.conformance.mock.server import RunningMock
-from embedcheck.generator.pipeline import generate_files
+from embedcheck.generator.output import default_output
+from embedcheck.generator.pipeline import DEFAULT_PACKAGE, generate_project
 
 TOKEN = "sk-test-4f1c2e-never-show-me"
+PACKAGE = DEFAULT_PACKAGE
+_OUTPUT = default_output()
+assert _OUTPUT is not None, "the generator's tests run from a checkout"
+GENERATED: Path = _OUTPUT  # the committed project, generated/
 
 
 @pytest.fixture(scope="session")
@@ -27,5 +33,6 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def vendored_files() -> dict[str, str]:
-    """The generated package from the vendored schemas, in memory (generated once)."""
-    return generate_files()
+    """The generated project from the vendored schemas, in memory (generated once), versioned
+    against the committed generated/ as `embedcheck generate` does."""
+    return generate_project(GENERATED)

@@ -6,9 +6,9 @@ import copy
 from typing import Any
 
 import pytest
+import workers_ai_embeddings
+import workers_ai_embeddings.errors
 
-import generated
-import generated.errors
 from embedcheck.generator.build import build_package
 from embedcheck.generator.errors import GeneratorError
 from embedcheck.generator.render_model import Option, Package, ParamType
@@ -17,7 +17,7 @@ from embedcheck.generator.source import TransformedSource, VendoredSource
 
 @pytest.fixture(scope="module")
 def package() -> Package:
-    return build_package(VendoredSource())
+    return build_package(VendoredSource(), "workers_ai_embeddings")
 
 
 def test_models_methods_and_options(package: Package) -> None:
@@ -34,18 +34,18 @@ def test_models_methods_and_options(package: Package) -> None:
     assert m3.embed is not None and [o.key for o in m3.embed.options] == ["truncate_inputs"]
     assert m3.contexts is not None and m3.contexts.scores_class == "QueryScoresOutput"
     assert m3.batch is not None
-    assert m3.batch.item_classes == ("RequestsItem", "QueryContextsRequest", "EmbedRequest")
+    assert m3.batch.item_classes == ("QueryContextsRequest", "EmbedRequest")  # the union's branches
     assert [o.key for o in package.openai.options] == ["encoding_format", "dimensions", "user"]
 
 
 def test_exported_error_names_are_exactly_the_error_classes(package: Package) -> None:
     defined = {
         name
-        for name, value in vars(generated.errors).items()
+        for name, value in vars(workers_ai_embeddings.errors).items()
         if isinstance(value, type) and issubclass(value, Exception)
     }
     assert set(package.error_names) == defined
-    assert set(package.exports) == set(generated.__all__)
+    assert set(package.exports) == set(workers_ai_embeddings.__all__)
 
 
 def test_options_never_shadow_names_the_methods_use() -> None:
@@ -57,7 +57,7 @@ def test_options_never_shadow_names_the_methods_use() -> None:
             out["oneOf"][0]["properties"][key] = {"type": "string"}
         return out
 
-    built = build_package(TransformedSource(VendoredSource(), transform))
+    built = build_package(TransformedSource(VendoredSource(), transform), "workers_ai_embeddings")
     base = next(c for c in built.clients if c.slug == "bge-base-en-v1.5")
     assert base.embed is not None
     params = {o.key: o.param for o in base.embed.options}
@@ -83,4 +83,4 @@ def test_outputs_without_required_keys_are_refused() -> None:
         return out
 
     with pytest.raises(GeneratorError, match="cannot be told apart"):
-        build_package(TransformedSource(VendoredSource(), raw_output))
+        build_package(TransformedSource(VendoredSource(), raw_output), "workers_ai_embeddings")

@@ -6,11 +6,16 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from workers_ai_embeddings import AsyncClient, AsyncOpenAIClient
+from workers_ai_embeddings.models import (
+    bge_base_en_v1_5,
+    bge_m3,
+    bge_small_en_v1_5,
+    openai_embeddings,
+)
 
 from embedcheck.conformance.mock import MockConfig, create_app
 from embedcheck.conformance.mock.server import RunningMock
-from generated import AsyncClient, AsyncOpenAIClient
-from generated.models import bge_base_en_v1_5, bge_m3, bge_small_en_v1_5, openai_embeddings
 from tests.generator.conftest import TOKEN
 
 pytestmark = pytest.mark.anyio
@@ -45,7 +50,7 @@ async def test_batch_submit_poll_wait(client: AsyncClient) -> None:
     assert isinstance(pending, bge_small_en_v1_5.QueuePending) and pending.status == "running"
     done = await small.wait(queued.request_id, interval=0.001)
     assert [r.id for r in done.responses] == [0, 1]
-    results = [r.result.root for r in done.responses]
+    results = [r.result for r in done.responses]
     assert all(isinstance(r, bge_small_en_v1_5.EmbeddingOutput) for r in results)
     assert [r.shape for r in results if isinstance(r, bge_small_en_v1_5.EmbeddingOutput)] == [
         [1, 384],
@@ -63,7 +68,7 @@ async def test_m3_rank_and_contexts(client: AsyncClient) -> None:
     assert vectors.shape == [1, 1024]
     queued = await client.bge_m3.submit_batch([{"contexts": [{"text": "x"}]}])
     done = await client.bge_m3.wait(queued.request_id, interval=0.001)
-    assert isinstance(done.responses[0].result.root, bge_m3.ContextEmbeddingsOutput)
+    assert isinstance(done.responses[0].result, bge_m3.ContextEmbeddingsOutput)
 
 
 async def test_openai_compatible(client: AsyncClient) -> None:

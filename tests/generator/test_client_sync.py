@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-
-from embedcheck.conformance.mock.server import RunningMock
-from generated import BgeM3, Client, OpenAIClient
-from generated.models import (
+from workers_ai_embeddings import BgeM3, Client, OpenAIClient
+from workers_ai_embeddings.models import (
     bge_base_en_v1_5,
     bge_large_en_v1_5,
     bge_m3,
     bge_small_en_v1_5,
     openai_embeddings,
 )
+
+from embedcheck.conformance.mock.server import RunningMock
 from tests.generator.conftest import TOKEN
 
 ENGLISH = [
@@ -70,10 +70,10 @@ def test_english_batch_submit_poll_wait(
     first = resource.poll(queued.request_id)
     assert isinstance(first, module.QueuePending)
     assert first.status in ("queued", "running")
-    done = resource.wait(queued.request_id, timeout=5, interval=0.01)
+    done = resource.wait(queued.request_id, max_wait=5, interval=0.01)
     assert isinstance(done, module.QueueResult)
     assert [r.id for r in done.responses] == [0, 1]
-    first_result = done.responses[0].result.root
+    first_result = done.responses[0].result
     assert isinstance(first_result, module.EmbeddingOutput)
     assert first_result.shape == [2, dims]
 
@@ -102,7 +102,7 @@ def test_m3_batch_mixes_query_and_text_requests(client: Client) -> None:
         ]
     )
     done = m3.wait(queued.request_id, interval=0.01)
-    kinds = [type(r.result.root) for r in done.responses]
+    kinds = [type(r.result) for r in done.responses]
     assert kinds == [bge_m3.EmbeddingOutput, bge_m3.QueryScoresOutput]
 
 

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from embedcheck.cli import main
-from embedcheck.generator.output import DEFAULT_OUTPUT, drift, write_tree
-from embedcheck.generator.pipeline import generate_files
+from embedcheck.generator.output import drift, write_tree
+from embedcheck.generator.pipeline import generate_project
 from embedcheck.generator.source import DirectorySource
 from embedcheck.schemas.manifest import SCHEMA_ROOT
+from tests.generator.conftest import GENERATED, PACKAGE
 
 BASE_INPUT = "workers-ai/bge-base-en-v1.5/input.json"
 
@@ -66,11 +67,21 @@ def definitions(source: str) -> dict[str, str]:
     return found
 
 
+# What any schema change touches besides the code: the version, the hash, the record.
+METADATA = {
+    "pyproject.toml",
+    "README.md",
+    f"{PACKAGE}/__init__.py",
+    f"{PACKAGE}/_transport.py",
+    f"{PACKAGE}/schemas.json",
+}
+
+
 def changed(before: dict[str, str], after: dict[str, str]) -> dict[str, set[str]]:
-    """For each file that differs, the definitions that differ."""
+    """For each Python file that differs, the definitions that differ (metadata files aside)."""
     out: dict[str, set[str]] = {}
     for path in sorted(set(before) | set(after)):
-        if before.get(path) == after.get(path):
+        if before.get(path) == after.get(path) or path in METADATA:
             continue
         old, new = definitions(before.get(path, "")), definitions(after.get(path, ""))
         out[path] = {name for name in set(old) | set(new) if old.get(name) != new.get(name)}
@@ -80,29 +91,31 @@ def changed(before: dict[str, str], after: dict[str, str]) -> dict[str, set[str]
 def test_an_optional_property_adds_one_field_and_one_keyword(
     tmp_path: Path, vendored_files: dict[str, str]
 ) -> None:
-    files = generate_files(DirectorySource(schema_copy(tmp_path, add_optional_property)))
+    source = DirectorySource(schema_copy(tmp_path, add_optional_property))
+    files = generate_project(GENERATED, source)
     assert changed(vendored_files, files) == {
-        "models/bge_base_en_v1_5.py": {"EmbedInput"},
-        "client.py": {"BgeBaseEnV15.embed", "BgeBaseEnV15.embed_many"},
-        "async_client.py": {"AsyncBgeBaseEnV15.embed", "AsyncBgeBaseEnV15.embed_many"},
+        f"{PACKAGE}/models/bge_base_en_v1_5.py": {"EmbedInput"},
+        f"{PACKAGE}/client.py": {"BgeBaseEnV1_5.embed", "BgeBaseEnV1_5.embed_many"},
+        f"{PACKAGE}/async_client.py": {"AsyncBgeBaseEnV1_5.embed", "AsyncBgeBaseEnV1_5.embed_many"},
     }
-    models = files["models/bge_base_en_v1_5.py"]
+    models = files[f"{PACKAGE}/models/bge_base_en_v1_5.py"]
     assert "normalize: Annotated[" in models and "L2-normalise the vectors" in models
-    assert "normalize: bool | None = None" in files["client.py"]
-    assert '"normalize": normalize' in files["async_client.py"]
+    assert "StrictBool | None" in models  # a non-boolean is refused before sending
+    assert "normalize: bool | None = None" in files[f"{PACKAGE}/client.py"]
+    assert '"normalize": normalize' in files[f"{PACKAGE}/async_client.py"]
 
 
 def test_a_raised_max_items_changes_the_limit_and_the_split(
     tmp_path: Path, vendored_files: dict[str, str]
 ) -> None:
-    files = generate_files(DirectorySource(schema_copy(tmp_path, raise_max_items)))
+    files = generate_project(GENERATED, DirectorySource(schema_copy(tmp_path, raise_max_items)))
     assert changed(vendored_files, files) == {
-        "models/bge_base_en_v1_5.py": {"TextBatch"},
-        "client.py": {"BgeBaseEnV15.embed", "BgeBaseEnV15.embed_many"},
-        "async_client.py": {"AsyncBgeBaseEnV15.embed", "AsyncBgeBaseEnV15.embed_many"},
+        f"{PACKAGE}/models/bge_base_en_v1_5.py": {"TextBatch"},
+        f"{PACKAGE}/client.py": {"BgeBaseEnV1_5.embed", "BgeBaseEnV1_5.embed_many"},
+        f"{PACKAGE}/async_client.py": {"AsyncBgeBaseEnV1_5.embed", "AsyncBgeBaseEnV1_5.embed_many"},
     }
-    assert "max_length=200" in files["models/bge_base_en_v1_5.py"]
-    assert "items[start : start + 200]" in files["client.py"]
+    assert "max_length=200" in files[f"{PACKAGE}/models/bge_base_en_v1_5.py"]
+    assert "items[start : start + 200]" in files[f"{PACKAGE}/client.py"]
 
 
 def test_check_catches_the_stale_tree_and_passes_once_regenerated(
@@ -110,11 +123,12 @@ def test_check_catches_the_stale_tree_and_passes_once_regenerated(
 ) -> None:
     schemas = schema_copy(tmp_path, add_optional_property)
     output = tmp_path / "generated"
-    shutil.copytree(DEFAULT_OUTPUT, output, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(GENERATED, output, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     args = ["generate", "--schemas", str(schemas), "--output", str(output)]
     assert main([*args, "--check"]) == 1
     captured = capsys.readouterr()
-    assert "--- a/generated/client.py\n+++ b/generated/client.py\n" in captured.out
+    client = f"generated/{PACKAGE}/client.py"
+    assert f"--- a/{client}\n+++ b/{client}\n" in captured.out
     assert "+        normalize: bool | None = None," in captured.out
     assert "stale" in captured.err
     assert main(args) == 0
@@ -129,16 +143,21 @@ def test_check_reports_missing_and_extra_files(
     output = tmp_path / "generated"
     write_tree(vendored_files, output)
     assert drift(vendored_files, output) == ""
-    (output / "py.typed").unlink()
-    (output / "models" / "old_model.py").write_text("# Generated by `embedcheck generate`\n")
+    (output / PACKAGE / "py.typed").unlink()
+    old_model = output / PACKAGE / "models" / "old_model.py"
+    old_model.write_text("# Generated by `embedcheck generate`\n")
+    (output / "notes.txt").write_text("mine\n")  # not ours: neither reported nor removed
     diff = drift(vendored_files, output)
-    assert "--- /dev/null\n+++ b/generated/py.typed\n" in diff
-    assert "--- a/generated/models/old_model.py\n+++ /dev/null\n" in diff
+    assert f"--- /dev/null\n+++ b/generated/{PACKAGE}/py.typed\n" in diff
+    assert f"--- a/generated/{PACKAGE}/models/old_model.py\n+++ /dev/null\n" in diff
+    assert "notes.txt" not in diff
     report = write_tree(vendored_files, output)
-    assert report.written == ("py.typed",) and report.removed == ("models/old_model.py",)
+    assert report.written == (f"{PACKAGE}/py.typed",)
+    assert report.removed == (f"{PACKAGE}/models/old_model.py",)
+    assert report.kept == ("notes.txt",)
     assert drift(vendored_files, output) == ""
 
 
 def test_the_committed_tree_is_fresh(vendored_files: dict[str, str]) -> None:
     """The golden test: generated/ is exactly what the vendored schemas give."""
-    assert drift(vendored_files, DEFAULT_OUTPUT) == ""
+    assert drift(vendored_files, GENERATED) == ""

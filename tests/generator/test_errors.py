@@ -7,10 +7,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-
-from embedcheck.conformance.mock import MockConfig, serve
-from embedcheck.conformance.mock.server import RunningMock
-from generated import (
+from workers_ai_embeddings import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,
@@ -21,11 +18,14 @@ from generated import (
     BatchTimeoutError,
     Client,
     ConfigurationError,
+    InputValidationError,
     NotFoundError,
     OpenAIClient,
-    ValidationError,
 )
-from generated.models import bge_small_en_v1_5
+from workers_ai_embeddings.models import bge_small_en_v1_5
+
+from embedcheck.conformance.mock import MockConfig, serve
+from embedcheck.conformance.mock.server import RunningMock
 from tests.generator.conftest import TOKEN
 
 BASE = "http://mock.test/client/v4"
@@ -47,7 +47,7 @@ def test_wrong_token_is_an_authentication_error(mock_with_token: RunningMock) ->
         pytest.raises(AuthenticationError) as caught,
     ):
         client.bge_m3.embed("x")
-    assert caught.value.status == 401 and caught.value.code == 10000
+    assert caught.value.status_code == 401 and caught.value.code == 10000
     assert "Authentication error" in caught.value.message
     with Client("acct", None, base_url=base) as anonymous, pytest.raises(AuthenticationError):
         anonymous.bge_m3.embed("x")
@@ -71,17 +71,17 @@ def test_client_side_limits_raise_before_anything_is_sent() -> None:
 
     http = httpx.Client(transport=httpx.MockTransport(record))
     client = Client("acct", TOKEN, base_url=BASE, http_client=http)
-    with pytest.raises(ValidationError, match="at most 100 items"):
+    with pytest.raises(InputValidationError, match="at most 100 items"):
         client.bge_base_en_v1_5.embed([f"t{i}" for i in range(101)])
-    with pytest.raises(ValidationError, match="at least 1 character"):
+    with pytest.raises(InputValidationError, match="at least 1 character"):
         client.bge_base_en_v1_5.embed("")
-    with pytest.raises(ValidationError, match="'mean' or 'cls'"):
+    with pytest.raises(InputValidationError, match="'mean' or 'cls'"):
         client.bge_base_en_v1_5.embed("x", pooling="max")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match=r"contexts\.0\.text"):
+    with pytest.raises(InputValidationError, match=r"contexts\.0\.text"):
         client.bge_m3.rank("q", [""])
-    with pytest.raises(ValidationError, match="at once"):  # both oneOf branches: rejected
+    with pytest.raises(InputValidationError, match="at once"):  # both oneOf branches: rejected
         client.bge_m3.submit_batch([{"text": "a", "contexts": [{"text": "b"}]}])
-    with pytest.raises(ValidationError, match="input"):
+    with pytest.raises(InputValidationError, match="input"):
         client.openai.embed([], model="m")
     assert sent == []
 
@@ -90,7 +90,7 @@ def test_opting_out_sends_invalid_input_and_the_server_answers_400() -> None:
     with mock_client(validate=False) as client:
         with pytest.raises(BadRequestError) as caught:
             client.bge_base_en_v1_5.embed([f"t{i}" for i in range(101)])
-        assert caught.value.status == 400 and caught.value.code == 5006
+        assert caught.value.status_code == 400 and caught.value.code == 5006
         assert "maxItems" in caught.value.message
         with pytest.raises(BadRequestError) as openai_error:
             client.openai.embed("", model="@cf/baai/bge-m3")
@@ -100,9 +100,9 @@ def test_opting_out_sends_invalid_input_and_the_server_answers_400() -> None:
 
 def test_unknown_model_unknown_route_and_unknown_request_id() -> None:
     with mock_client() as client:
-        url = client.model_url("@cf/baai/no-such-model")
+        url = client._model_url("@cf/baai/no-such-model")
         with pytest.raises(BadRequestError) as caught:
-            client.run(url, "@cf/baai/no-such-model", {"text": "x"}, bge_small_en_v1_5.Input)
+            client._run(url, "@cf/baai/no-such-model", {"text": "x"}, bge_small_en_v1_5.Input)
         assert caught.value.code == 5007
         with pytest.raises(NotFoundError) as openai_missing:
             client.openai.embed("x", model="no-such-model")
@@ -114,7 +114,7 @@ def test_unknown_model_unknown_route_and_unknown_request_id() -> None:
         lost = Client("acct", TOKEN, base_url=client.base_url.replace("/client/v4", "/nowhere"))
         with lost, pytest.raises(NotFoundError) as route:
             lost.bge_m3.embed("x")
-    assert route.value.status == 404 and route.value.code is None
+    assert route.value.status_code == 404 and route.value.code is None
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_broken_error_framing_still_gives_typed_errors(
 ) -> None:
     with mock_client(frozenset({fault}), validate=False) as client, pytest.raises(error) as caught:
         client.bge_small_en_v1_5.embed("")
-    assert caught.value.status == status and "minLength" in caught.value.message
+    assert caught.value.status_code == status and "minLength" in caught.value.message
 
 
 def test_replies_that_break_the_schema_are_response_validation_errors() -> None:
@@ -144,11 +144,11 @@ def test_replies_that_break_the_schema_are_response_validation_errors() -> None:
 def test_wait_gives_up_after_its_timeout() -> None:
     ticks = iter(range(100))
     with mock_client(frozenset({"async-never-completes"})) as client:
-        client.clock = lambda: float(next(ticks))
-        client.sleep = lambda seconds: None
+        client._clock = lambda: float(next(ticks))
+        client._sleep = lambda seconds: None
         queued = client.bge_m3.submit_batch([{"text": "a"}])
         with pytest.raises(BatchTimeoutError) as caught:
-            client.bge_m3.wait(queued.request_id, timeout=5, interval=1)
+            client.bge_m3.wait(queued.request_id, max_wait=5, interval=1)
     assert caught.value.request_id == queued.request_id and "running" in caught.value.message
 
 

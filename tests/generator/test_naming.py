@@ -12,7 +12,8 @@ from embedcheck.generator.naming import pascal, snake, unique
 
 def test_examples() -> None:
     assert snake("bge-small-en-v1.5") == "bge_small_en_v1_5"
-    assert pascal("bge-small-en-v1.5") == "BgeSmallEnV15"
+    assert pascal("bge-small-en-v1.5") == "BgeSmallEnV1_5"
+    assert pascal("bge-m3") == "BgeM3" and pascal("v2.10.3") == "V2_10_3"
     assert snake("truncateInputs") == "truncate_inputs"
     assert snake("class") == "class_" and snake("match") == "match_"
     assert snake("é") == "e" and snake("日本") == "value" and snake("1st") == "value_1st"

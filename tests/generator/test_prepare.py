@@ -76,3 +76,38 @@ def test_unsupported_not_is_a_clear_error() -> None:
     }
     with pytest.raises(GeneratorError, match="only `not` over required keys"):
         ModuleSchema().add_root("Broken", schema, keep_titles=False)
+
+
+def test_unnamed_variants_are_named_by_what_they_hold_never_by_number() -> None:
+    schema = {
+        "type": "object",
+        "oneOf": [
+            {"properties": {"text": {}, "n": {}}, "required": ["text"]},
+            {"properties": {"requests": {}}, "required": ["requests"]},
+        ],
+        "properties": {
+            "input": {
+                "oneOf": [
+                    {"type": "string", "minLength": 1},
+                    {"type": "array", "maxItems": 3, "items": {"type": "integer"}},
+                    {"type": "array", "items": {"type": "array", "minItems": 1}},
+                ]
+            }
+        },
+    }
+    module = ModuleSchema()
+    module.add_root("Thing", schema, keep_titles=False)
+    assert [v.label for v in module.one_ofs["Thing"].variants] == [
+        "ThingWithText",
+        "ThingWithRequests",
+    ]
+    # Constrained branches and items become classes (as datamodel-code-generator would make
+    # them anyway), under names chosen here; the unconstrained third branch stays inline.
+    assert sorted(module.defs) == [
+        "InputIntegerList",
+        "InputString",
+        "InputValueListListItem",
+        "Thing",
+        "ThingWithRequests",
+        "ThingWithText",
+    ]

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from embedcheck.generator.output import write_tree
 from embedcheck.generator.pipeline import generate_files
@@ -88,10 +89,12 @@ def with_extras(extras: dict[str, tuple[dict[str, Any], Any]]) -> TransformedSou
 
 
 @contextmanager
-def imported(files: dict[str, str]) -> Iterator[ModuleType]:
+def imported(source: TransformedSource) -> Iterator[ModuleType]:
+    """The project generated from `source` under a fresh import name, imported."""
     name = f"embedcheck_property_pkg_{next(_names)}"
+    files = generate_files(source, package_name=name)
     with tempfile.TemporaryDirectory() as tmp:
-        write_tree(files, Path(tmp) / name)
+        write_tree(files, Path(tmp))
         sys.path.insert(0, tmp)
         try:
             yield importlib.import_module(name)
@@ -106,15 +109,14 @@ def imported(files: dict[str, str]) -> Iterator[ModuleType]:
 def test_generated_package_imports_and_keeps_schema_text_as_data(
     extras: dict[str, tuple[dict[str, Any], Any]],
 ) -> None:
-    files = generate_files(with_extras(extras))
-    with imported(files) as package:
+    with imported(with_extras(extras)) as package:
         assert not hasattr(builtins, SENTINEL)
         models = importlib.import_module(f"{package.__name__}.models.bge_base_en_v1_5")
         assert models.EmbedInput.__name__ == "EmbedInput"
         fields = {info.alias or name: info for name, info in models.EmbedInput.model_fields.items()}
         for key, (schema, value) in extras.items():
             assert fields[key].description == schema["description"]  # verbatim, not evaluated
-            assert models.Input.model_validate({"text": "a", key: value})
+            assert TypeAdapter(models.Input).validate_python({"text": "a", key: value})
         sent: list[Any] = []
 
         def record(request: httpx.Request) -> httpx.Response:
@@ -130,7 +132,8 @@ def test_generated_package_imports_and_keeps_schema_text_as_data(
         http = httpx.Client(transport=httpx.MockTransport(record))
         client = package.Client("acct", "token", base_url="http://x.test", http_client=http)
         embed = client.bge_base_en_v1_5.embed
-        params = [p for p in inspect.signature(embed).parameters if p not in ("text", "pooling")]
+        fixed = ("text", "pooling", "timeout", "extra_headers")
+        params = [p for p in inspect.signature(embed).parameters if p not in fixed]
         assert len(params) == len(extras)
         for param, (key, (_, value)) in zip(params, extras.items(), strict=True):
             embed("a", **{param: value})

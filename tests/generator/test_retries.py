@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable
 
 import httpx
 import pytest
-
-from generated import (
+from workers_ai_embeddings import (
     APIConnectionError,
     APITimeoutError,
     AsyncClient,
@@ -113,7 +112,7 @@ def test_max_retries_bounds_the_attempts() -> None:
     with pytest.raises(RateLimitError) as caught:
         client_for(script, waits).bge_m3.embed("x")
     assert script.calls == 3 and waits == [1.0, 1.0]  # default: 2 retries
-    assert caught.value.status == 429 and caught.value.code == 3040
+    assert caught.value.status_code == 429 and caught.value.code == 3040
     script, waits = Script([reply(429, {"retry-after": "1"})]), new_waits()
     with pytest.raises(RateLimitError):
         client_for(script, waits, max_retries=0).bge_m3.embed("x")

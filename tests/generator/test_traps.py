@@ -20,9 +20,10 @@ import pydantic
 import pytest
 from datamodel_code_generator import InputFileType, PythonVersion, generate
 from datamodel_code_generator.enums import DataModelType
+from pydantic import TypeAdapter
+from workers_ai_embeddings.models import bge_base_en_v1_5, bge_m3, openai_embeddings
 
 from embedcheck.schemas import effective_schema
-from generated.models import bge_base_en_v1_5, bge_m3, openai_embeddings
 
 EMBEDDING = {"shape": [1, 2], "data": [[0.6, 0.8]]}
 
@@ -55,7 +56,7 @@ def default_codegen(model: str) -> dict[str, Any]:
 
 def rejects(model: Any, value: object) -> bool:
     try:
-        model.model_validate(value)
+        TypeAdapter(model).validate_python(value)
     except pydantic.ValidationError:
         return True
     return False
@@ -75,9 +76,9 @@ def test_trap_max_items_inside_a_union() -> None:
 
 
 def test_trap_enum_default_leaking_into_an_output() -> None:
-    leaked = default_codegen("bge-base-en-v1.5")["Output"].model_validate(EMBEDDING)
+    leaked = TypeAdapter(default_codegen("bge-base-en-v1.5")["Output"]).validate_python(EMBEDDING)
     assert leaked.root.pooling == "mean"  # the trap: the reply said nothing about pooling
-    ours = bge_base_en_v1_5.Output.model_validate(EMBEDDING).root
+    ours = TypeAdapter(bge_base_en_v1_5.Output).validate_python(EMBEDDING)
     assert isinstance(ours, bge_base_en_v1_5.EmbeddingOutput) and ours.pooling is None
     assert bge_base_en_v1_5.EmbeddingOutput.model_fields["pooling"].default is None
     assert bge_base_en_v1_5.EmbedInput.model_fields["pooling"].default == "mean"  # input keeps it
@@ -97,23 +98,29 @@ def test_trap_one_of_with_any_of_semantics() -> None:
     both = {**EMBEDDING, "request_id": "r-1"}
     assert default_codegen("bge-base-en-v1.5")["Output"].model_validate(both)  # the trap
     with pytest.raises(pydantic.ValidationError, match="fits none of EmbeddingOutput"):
-        bge_base_en_v1_5.Output.model_validate(both)
-    queued = bge_base_en_v1_5.Output.model_validate({"request_id": "r-1"}).root
+        TypeAdapter(bge_base_en_v1_5.Output).validate_python(both)
+    queued = TypeAdapter(bge_base_en_v1_5.Output).validate_python({"request_id": "r-1"})
     assert isinstance(queued, bge_base_en_v1_5.AsyncResponse)
-    embedded = bge_base_en_v1_5.Output.model_validate(EMBEDDING).root
+    embedded = TypeAdapter(bge_base_en_v1_5.Output).validate_python(EMBEDDING)
     assert isinstance(embedded, bge_base_en_v1_5.EmbeddingOutput)
     # bge-m3: empty contexts fit scores and context embeddings unless `not` is honoured.
-    empty = bge_m3.Output.model_validate({"response": [], "shape": [0, 1024]}).root
+    empty = TypeAdapter(bge_m3.Output).validate_python({"response": [], "shape": [0, 1024]})
     assert isinstance(empty, bge_m3.ContextEmbeddingsOutput)
-    assert isinstance(bge_m3.Output.model_validate({"response": []}).root, bge_m3.QueryScoresOutput)
+    assert isinstance(
+        TypeAdapter(bge_m3.Output).validate_python({"response": []}), bge_m3.QueryScoresOutput
+    )
 
 
 def test_input_overlaps_marked_reject_are_rejected() -> None:
     with pytest.raises(pydantic.ValidationError, match="EmbedInput, BatchInput at once"):
-        bge_base_en_v1_5.Input.model_validate({"text": "a", "requests": [{"text": "b"}]})
+        TypeAdapter(bge_base_en_v1_5.Input).validate_python(
+            {"text": "a", "requests": [{"text": "b"}]}
+        )
     # A key of the other branch with the wrong type is just an unknown key there: valid.
-    chosen = bge_base_en_v1_5.Input.model_validate({"text": 5, "requests": [{"text": "b"}]})
-    assert isinstance(chosen.root, bge_base_en_v1_5.BatchInput)
+    chosen = TypeAdapter(bge_base_en_v1_5.Input).validate_python(
+        {"text": 5, "requests": [{"text": "b"}]}
+    )
+    assert isinstance(chosen, bge_base_en_v1_5.BatchInput)
     item = {"contexts": [{"text": "a"}], "text": "b"}
     with pytest.raises(pydantic.ValidationError, match="at once"):
-        bge_m3.Input.model_validate({"requests": [item]})
+        TypeAdapter(bge_m3.Input).validate_python({"requests": [item]})
