@@ -210,9 +210,9 @@ class Connection:
     def _tunnel(self, sock: socket.socket, proxy: Proxy) -> None:
         """CONNECT to the origin through the proxy; ProxyRefused unless it answers 2xx."""
         target = self._authority
-        lines = [f"CONNECT {target} HTTP/1.1", f"host: {target}"]
+        lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
         if proxy.authorization:
-            lines.append(f"proxy-authorization: {proxy.authorization}")
+            lines.append(f"Proxy-Authorization: {proxy.authorization}")
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         reply = Reply()
         received = 0
@@ -270,12 +270,15 @@ class Connection:
         return self.sock.recv(READ_CHUNK)
 
     def _head(self, method: str, target: str, headers: dict[str, str], body: bytes | None) -> bytes:
-        lines = [f"{method} {self._prefix}{target} HTTP/1.1", f"host: {self._host}"]
+        # Host and Content-Length spelt as most clients do: some proxies add their own
+        # "Content-Length" next to a lower-case one (proxy.py does), and the server then
+        # refuses the request as having two.
+        lines = [f"{method} {self._prefix}{target} HTTP/1.1", f"Host: {self._host}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         if self._prefix and self.proxy is not None and self.proxy.authorization:
-            lines.append(f"proxy-authorization: {self.proxy.authorization}")
+            lines.append(f"Proxy-Authorization: {self.proxy.authorization}")
         if body is not None or method in BODY_METHODS:
-            lines.append(f"content-length: {len(body or b'')}")
+            lines.append(f"Content-Length: {len(body or b'')}")
         if any("\r" in line or "\n" in line or "\0" in line for line in lines):
             raise ValueError("a header name or value holds a line break")  # header injection
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
