@@ -176,6 +176,7 @@ class HttpClient:
         self._in_flight = in_flight if in_flight is not None else nullcontext()
         # NetworkConfigError here for a proxy or CA the environment names but cannot be used.
         self._pool = ConnectionPool(timeout, pool_size, (network or NetworkOptions()).resolve())
+        self._probed: dict[Origin, bool] = {}  # origin -> whether it answered a TLS handshake
 
     def close(self) -> None:
         self._pool.close()
@@ -242,12 +243,19 @@ class HttpClient:
                 if reused and isinstance(exc, stale):
                     fresh = True  # a kept-alive connection the server closed meanwhile
                     continue
-                if isinstance(exc, Closed) and connection.proxy is None and speaks_tls(origin):
+                if isinstance(exc, Closed) and connection.proxy is None and self._tls_at(origin):
                     message = diagnose.foreign_reply(ForeignProtocol("tls"), origin)
                     return _failed(request, start, "connect", message)
                 return _failed(request, start, *_classify(exc, self.timeout))
             exchange = self._read(request, start, origin, connection, response)
             return _misrouted(exchange, origin, connection) or exchange
+
+    def _tls_at(self, origin: Origin) -> bool:
+        """`speaks_tls`, asked once per origin: a flaky server that often closes without a
+        reply costs one probe, not one per failure."""
+        if origin not in self._probed:
+            self._probed[origin] = speaks_tls(origin, min(self.timeout, 5.0))
+        return self._probed[origin]
 
     def _read(
         self,

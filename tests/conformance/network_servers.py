@@ -50,8 +50,14 @@ class RunningProxy:
 
 
 @contextmanager
-def forward_proxy(directory: Path, basic_auth: str | None = None) -> Iterator[RunningProxy]:
-    """proxy.py in its own process, recording what it parsed; `basic_auth` "user:password"."""
+def forward_proxy(
+    directory: Path,
+    basic_auth: str | None = None,
+    log_level: str = "DEBUG",
+    refused_hosts: str | None = None,
+) -> Iterator[RunningProxy]:
+    """proxy.py in its own process, recording what it parsed; `basic_auth` "user:password";
+    `refused_hosts` (commas) rejected by proxy.py's own FilterByUpstreamHostPlugin."""
     port_file, log, record = directory / "proxy.port", directory / "proxy.log", directory / "rec"
     command = [
         sys.executable,
@@ -68,7 +74,7 @@ def forward_proxy(directory: Path, basic_auth: str | None = None) -> Iterator[Ru
         "--num-acceptors",
         "1",
         "--log-level",
-        "DEBUG",
+        log_level,
         "--log-file",
         str(log),
         "--plugins",
@@ -76,6 +82,9 @@ def forward_proxy(directory: Path, basic_auth: str | None = None) -> Iterator[Ru
     ]
     if basic_auth:
         command += ["--basic-auth", basic_auth]
+    if refused_hosts:
+        command[-1:] += ["proxy.plugin.FilterByUpstreamHostPlugin"]
+        command += ["--filtered-upstream-hosts", refused_hosts]
     env = {**os.environ, "EMBEDCHECK_PROXY_RECORD": str(record), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=directory

@@ -252,6 +252,18 @@ def test_a_proxy_asking_for_credentials(
     assert "nope-pw" not in wrong_err and f"http://***@{address}" in wrong_err
 
 
+def test_a_proxy_refusing_connect(
+    targets: Targets, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    authority = targets.https.removeprefix("https://")
+    with forward_proxy(tmp_path, refused_hosts="127.0.0.1") as strict:
+        assert run(targets.https, tmp_path, "--proxy", strict.url) == 2
+    err = one_line_error(capsys)
+    assert f"the proxy {strict.url} (from --proxy) refused to connect to {authority}" in err
+    assert "(418 I'm a Teapot)" in err  # proxy.py's filter plugin refuses with 418
+    assert "or bypass it with --no-proxy/NO_PROXY" in err
+
+
 def test_an_unreachable_proxy(
     targets: Targets, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
