@@ -30,13 +30,15 @@ from urllib.parse import unquote, urlsplit
 
 import certifi
 
+from embedcheck.conformance.errors import ConfigError
+
 CA_FILE_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 CA_DIR_VARIABLE = "SSL_CERT_DIR"
 ALPN = ["http/1.1"]  # what the suite speaks; an HTTP/2-only server can then say so
 
 
-class NetworkConfigError(ValueError):
-    """A proxy URL, NO_PROXY entry or CA bundle that cannot be used: one line for the user."""
+class NetworkConfigError(ConfigError, ValueError):
+    """A proxy URL or CA bundle that cannot be used: one line for the user, exit status 2."""
 
 
 @dataclass(frozen=True)
