@@ -14,7 +14,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ from embedcheck.conformance.checks import Check
 from embedcheck.conformance.engine.options import can_fork
 from embedcheck.conformance.engine.runner import RunOptions, run
 from embedcheck.conformance.errors import ConfigError
+from embedcheck.conformance.http.network import DIRECT
 from embedcheck.conformance.profiles import PROFILES, ModelSpec, Target, mock_target, model_spec
 from embedcheck.conformance.profiles.kinds import KINDS
 from embedcheck.conformance.reports import html_report, json_report, junit_report, terminal
@@ -220,15 +221,16 @@ def run_suite(
         except OSError as exc:
             raise ConfigError(f"cannot create the report directory {directory}: {exc}") from None
     tracker = tracker or terminal.Tracker(None)
+    # The bundled mock is a loopback server of this run: never through a user's proxy.
+    options = replace(config.options, network=DIRECT) if config.uses_mock else config.options
     with targets_for(config) as (targets, description):
         redactor = Redactor([config.token, *(t.token for t in targets)])
         if announce is not None:
             announce(f"embedcheck: checking {redactor.text(description)}")
         with run_log(directory / "run.log" if directory else None, redactor):
             log.info("checking %s", redactor.text(description))
-            result = run(
-                targets, checks, config.options, on_plan=tracker.start, on_unit=tracker.advance
-            )
+            log.info("network: %s", options.network.resolve().describe())
+            result = run(targets, checks, options, on_plan=tracker.start, on_unit=tracker.advance)
             log.info("done in %.1f s; exit status %d", result.duration, result.exit_code)
     data = result.to_data(redactor)
     data["description"] = redactor.text(description)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from embedcheck.conformance.checks import Tolerances
+from embedcheck.conformance.http.network import NetworkOptions
 from embedcheck.conformance.http.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 
 DEFAULT_MAX_EXAMPLES = 20
@@ -45,6 +46,7 @@ class RunOptions:
     boundaries: bool = True  # send the boundary cases (the same on every run)
     scenarios: tuple[str, ...] = ()  # empty: all (a testing aid; checks select scenarios too)
     allow_inconclusive: bool = False  # exit 0 when nothing failed, even if not all was judged
+    network: NetworkOptions = field(default_factory=NetworkOptions)  # proxy and CAs
 
     def __post_init__(self) -> None:
         if self.parallel not in PARALLEL_MODES:

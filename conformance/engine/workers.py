@@ -74,6 +74,7 @@ class WorkerSetup:
             rate_limiter=self.limiter,
             pool_size=pool_size,
             in_flight=self.in_flight,
+            network=options.network,
         )
 
     def database(self) -> ExampleDatabase | None:

@@ -1,4 +1,7 @@
-"""Kept-alive HTTP/1.1 connections (`http11`) per origin, shared by the worker threads of a run."""
+"""Kept-alive HTTP/1.1 connections (`http11`) per origin, shared by the worker threads of a run.
+
+Each new connection goes the way `network` says for its origin: directly or through a proxy.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,8 @@ import threading
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
-import certifi
-
 from embedcheck.conformance.http.http11 import DEFAULT_PORTS, Connection, Origin
+from embedcheck.conformance.http.network import Network, NetworkOptions
 
 # Characters left as they are in a request target: the reserved ones and '%' (escapes the
 # caller already made); anything else (spaces, non-ASCII) is percent-encoded as UTF-8.
@@ -35,9 +37,10 @@ def split_url(url: str) -> tuple[Origin, str]:
 class ConnectionPool:
     """Idle connections per origin, at most `size` of each kept; thread-safe."""
 
-    def __init__(self, timeout: float, size: int) -> None:
+    def __init__(self, timeout: float, size: int, network: Network | None = None) -> None:
         self.timeout = timeout  # seconds for connecting, and for each read or write after
         self.size = size
+        self.network = network or NetworkOptions().resolve()
         self._idle: dict[Origin, list[Connection]] = {}
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
@@ -50,7 +53,7 @@ class ConnectionPool:
                 if idle:
                     return idle.pop(), True
         tls = self._context() if origin[0] == "https" else None
-        return Connection(origin, self.timeout, tls), False
+        return Connection(origin, self.timeout, tls, self.network.proxy_for(*origin)), False
 
     def release(self, origin: Origin, connection: Connection) -> None:
         """Keep a connection whose last reply was read to the end, for the next request."""
@@ -71,6 +74,5 @@ class ConnectionPool:
     def _context(self) -> ssl.SSLContext:
         with self._lock:
             if self._tls is None:
-                # certifi's bundle, as httpx used: the same trust on every machine.
-                self._tls = ssl.create_default_context(cafile=certifi.where())
+                self._tls = self.network.tls_context()
             return self._tls

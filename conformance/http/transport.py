@@ -4,6 +4,9 @@ Every call returns an `Exchange`: a response or a named transport failure, never
 Bodies are read as a stream and cut at `max_body` bytes; the whole exchange has a deadline, so a
 server that trickles bytes cannot hold a worker; redirects are never followed (the token would go
 with them); 429 and 503 are retried, honouring `Retry-After`, then marked inconclusive.
+Proxy and CAs come from `network.NetworkOptions`; a connection that cannot be set up for a
+reason the user can fix (scheme, CA, proxy, HTTP/2-only server) fails as "connect" with one
+line saying what to change (`diagnose`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import email.utils
 import json
 import math
+import socket
+import ssl
 import time
 import zlib
 from contextlib import AbstractContextManager, nullcontext
@@ -21,15 +26,19 @@ from typing import Any
 
 import orjson
 
+from embedcheck.conformance.http import diagnose
 from embedcheck.conformance.http.connections import ConnectionPool, split_url
 from embedcheck.conformance.http.http11 import (
     BrokenReply,
     Closed,
     Connection,
+    ForeignProtocol,
     Origin,
+    ProxyFailure,
     Response,
     header_value,
 )
+from embedcheck.conformance.http.network import NetworkOptions
 from embedcheck.conformance.http.ratelimit import RateLimiter
 
 DEFAULT_TIMEOUT = 30.0
@@ -163,6 +172,7 @@ class HttpClient:
         rate_limiter: RateLimiter | None = None,
         pool_size: int = 8,
         in_flight: AbstractContextManager[Any] | None = None,
+        network: NetworkOptions | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_body = max_body
@@ -172,7 +182,9 @@ class HttpClient:
         # Held while a request is out (a semaphore shared by all workers): `--workers` is how
         # many requests are in flight, however many workers draw and judge examples.
         self._in_flight = in_flight if in_flight is not None else nullcontext()
-        self._pool = ConnectionPool(timeout, pool_size)
+        # NetworkConfigError here for a proxy or CA the environment names but cannot be used.
+        self._pool = ConnectionPool(timeout, pool_size, (network or NetworkOptions()).resolve())
+        self._probed: dict[Origin, bool] = {}  # origin -> whether it answered a TLS handshake
 
     def close(self) -> None:
         self._pool.close()
@@ -216,12 +228,15 @@ class HttpClient:
             try:
                 if connection.sock is None:
                     connection.connect()
-            except TimeoutError as exc:
+            except ForeignProtocol as exc:  # HTTP/2 chosen in the handshake
                 connection.close()
-                return _failed(request, start, "connect", f"connect timed out: {exc}")
-            except OSError as exc:  # refused, unknown host, TLS handshake
+                return _failed(request, start, "connect", diagnose.foreign_reply(exc, origin))
+            except OSError as exc:  # refused, unknown host, TLS handshake, proxy
                 connection.close()
-                return _failed(request, start, "connect", f"cannot connect: {exc}")
+                if isinstance(exc, TimeoutError) and not isinstance(exc, ProxyFailure):
+                    return _failed(request, start, "connect", f"connect timed out: {exc}")
+                message = diagnose.connect_failure(exc, origin, self._pool.network.ca.shown)
+                return _failed(request, start, "connect", message)
             try:
                 response = connection.request(
                     request.method, target, headers, content, start + self.timeout
@@ -229,14 +244,28 @@ class HttpClient:
             except ValueError as exc:  # a header that cannot be sent as it is
                 connection.close()
                 return _failed(request, start, "connect", f"cannot send the request: {exc}")
+            except ForeignProtocol as exc:
+                connection.close()
+                return _failed(request, start, "connect", diagnose.foreign_reply(exc, origin))
             except (OSError, BrokenReply) as exc:
                 connection.close()
                 stale = (Closed, ConnectionResetError, BrokenPipeError)
                 if reused and isinstance(exc, stale):
                     fresh = True  # a kept-alive connection the server closed meanwhile
                     continue
+                if isinstance(exc, Closed) and connection.proxy is None and self._tls_at(origin):
+                    message = diagnose.foreign_reply(ForeignProtocol("tls"), origin)
+                    return _failed(request, start, "connect", message)
                 return _failed(request, start, *_classify(exc, self.timeout))
-            return self._read(request, start, origin, connection, response)
+            exchange = self._read(request, start, origin, connection, response)
+            return _misrouted(exchange, origin, connection) or exchange
+
+    def _tls_at(self, origin: Origin) -> bool:
+        """`speaks_tls`, asked once per origin: a flaky server that often closes without a
+        reply costs one probe, not one per failure."""
+        if origin not in self._probed:
+            self._probed[origin] = speaks_tls(origin, min(self.timeout, 5.0))
+        return self._probed[origin]
 
     def _read(
         self,
@@ -294,6 +323,37 @@ class HttpClient:
             body=b"".join(chunks),
             elapsed=time.monotonic() - start,
         )
+
+
+def speaks_tls(origin: Origin, timeout: float = 5.0) -> bool:
+    """Whether an http:// origin that closed on our request completes a TLS handshake: then
+    the URL should say https (asked only after that failure, so a run never pays for it)."""
+    scheme, host, port = origin
+    if scheme != "http":
+        return False
+    probe = ssl.create_default_context()
+    probe.check_hostname = False
+    probe.verify_mode = ssl.CERT_NONE  # any certificate will do: the question is the protocol
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as sock,
+            probe.wrap_socket(sock, server_hostname=host),
+        ):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def _misrouted(exchange: Exchange, origin: Origin, connection: Connection) -> Exchange | None:
+    """A reply that is not the target's: a proxy asking for credentials (http targets), or a
+    TLS server's note that plain HTTP came to its HTTPS port (nginx); else None."""
+    if exchange.status == 407 and connection.proxy is not None:
+        message = diagnose.proxy_refused(connection.proxy, 407, diagnose.where(origin))
+        return replace(exchange, error=message, error_kind="connect")
+    if exchange.status == 400 and origin[0] == "http" and b"sent to HTTPS port" in exchange.body:
+        message = diagnose.foreign_reply(ForeignProtocol("tls"), origin)
+        return replace(exchange, error=message, error_kind="connect")
+    return None
 
 
 def _classify(exc: BaseException, timeout: float) -> tuple[str, str]:

@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from embedcheck.commands import network_options
 from embedcheck.conformance.checks import ALL
 from embedcheck.conformance.checks.base import Tolerances
 from embedcheck.conformance.engine.options import PARALLEL_MODES, default_parallel
@@ -173,6 +174,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "could be judged",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    network_options.add_arguments(parser)
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
@@ -207,6 +209,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         example_db=database,
         shrink_budget=args.shrink_budget,
         allow_inconclusive=args.allow_inconclusive,
+        network=network_options.from_args(args),
     )
     return RunConfig(
         profile=args.profile,
