@@ -29,7 +29,7 @@ from embedcheck.conformance.errors import ConfigError
 from embedcheck.conformance.job import RunConfig, run_suite
 from embedcheck.conformance.profiles import PROFILES
 
-RESULT_KEY = pytest.StashKey[dict[str, Any]]()
+RESULT_KEY = pytest.StashKey[Any]()  # the ReportData of the session's run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -26,6 +26,14 @@ class Breaker:
         with self._consecutive.get_lock():
             return bytes(self._reason).rstrip(b"\0").decode("utf-8", "replace")
 
+    def stop(self, reason: str) -> None:
+        """Trip now, whatever the count (the run was interrupted): nothing more is sent."""
+        with self._consecutive.get_lock():
+            if self._reason[0] == b"\0":
+                encoded = reason.encode("utf-8")[: REASON_BYTES - 1]
+                encoded = encoded.decode("utf-8", "ignore").encode("utf-8")
+                self._reason[: len(encoded)] = encoded
+
     def record(self, transport_failure: bool, error: str) -> bool:
         """Count one exchange; True when this one tripped the breaker."""
         with self._consecutive.get_lock():
