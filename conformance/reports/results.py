@@ -147,7 +147,8 @@ def message_template(message: str) -> str:
     reply excerpt (from the first `{`), quoted values and numbers."""
     text = message.partition("{")[0]
     text = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)
-    return re.sub(r"\d+(?:\.\d+)?", "#", text)[:120]
+    text = re.sub(r"-?\d+(?:\.\d+)?", "#", text)
+    return re.sub(r"\[#(?:, ?#)*\]", "[#...]", text)[:120]  # lists of numbers of any length
 
 
 def failure_kind(failure: CheckFailed, outcome: Outcome) -> str:

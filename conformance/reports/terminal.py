@@ -6,6 +6,7 @@ Both render from the redacted report data, like the files do.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,8 @@ from rich.table import Table
 from embedcheck.conformance.reports.data import ReportData
 from embedcheck.conformance.reports.results import UnitResult
 from embedcheck.conformance.reports.text import failing_input, printable, shown
+
+log = logging.getLogger("embedcheck.progress")
 
 MARKS = {
     "passed": "[green]✓[/]",
@@ -40,6 +43,7 @@ class Tracker:
             self._task = self._progress.add_task("checking", total=units)
 
     def advance(self, unit: UnitResult) -> None:
+        log.info("finished %s %s", unit.column, unit.scenario)
         self.failed += sum(1 for t in unit.tallies.values() if t.failed)
         if self._progress is not None and self._task is not None:
             self._progress.update(
