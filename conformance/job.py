@@ -16,7 +16,6 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from hypothesis.configuration import set_hypothesis_home_dir
@@ -30,9 +29,11 @@ from embedcheck.conformance.errors import ConfigError
 from embedcheck.conformance.http.network import DIRECT
 from embedcheck.conformance.profiles import PROFILES, ModelSpec, Target, mock_target, model_spec
 from embedcheck.conformance.profiles.kinds import KINDS
-from embedcheck.conformance.reports import html_report, json_report, junit_report, terminal
+from embedcheck.conformance.reports import terminal
+from embedcheck.conformance.reports.data import ReportData
 from embedcheck.conformance.reports.redact import RedactingFilter, Redactor
-from embedcheck.conformance.reports.results import RunResult
+from embedcheck.conformance.reports.results import RunResult, mock_data, report_vocabulary
+from embedcheck.conformance.reports.writers import write_reports
 from embedcheck.schemas import models as known_models
 
 log = logging.getLogger("embedcheck")
@@ -194,19 +195,11 @@ def hypothesis_home(directory: Path | None) -> Iterator[None]:
         set_hypothesis_home_dir(None)  # back to the default (env or ./.hypothesis)
 
 
-def write_reports(data: dict[str, Any], directory: Path) -> list[Path]:
-    return [
-        json_report.write(data, directory),
-        junit_report.write(data, directory),
-        html_report.write(data, directory),
-    ]
-
-
 def run_suite(
     config: RunConfig,
     tracker: terminal.Tracker | None = None,
     announce: Callable[[str], object] | None = None,
-) -> tuple[RunResult, dict[str, Any]]:
+) -> tuple[RunResult, ReportData]:
     """Run the suite as configured; the result and its redacted report data (also written to
     the report directory, when there is one). `announce` gets the target line first."""
     checks = selected_checks(config)
@@ -224,7 +217,7 @@ def run_suite(
     # The bundled mock is a loopback server of this run: never through a user's proxy.
     options = replace(config.options, network=DIRECT) if config.uses_mock else config.options
     with targets_for(config) as (targets, description):
-        redactor = Redactor([config.token, *(t.token for t in targets)])
+        redactor = Redactor([config.token, *(t.token for t in targets)], report_vocabulary())
         if announce is not None:
             announce(f"embedcheck: checking {redactor.text(description)}")
         with run_log(directory / "run.log" if directory else None, redactor):
@@ -234,8 +227,16 @@ def run_suite(
             log.info("done in %.1f s; exit status %d", result.duration, result.exit_code)
     data = result.to_data(redactor)
     data["description"] = redactor.text(description)
+    data["notes"] += [
+        f"the token is {why}: masked in credential headers and curl lines only"
+        for why in redactor.unmasked
+    ]
+    if config.uses_mock:
+        data["mock"] = mock_data(targets, config.mock_faults, data)
     if directory is not None:
-        data["reports"] = [str(p) for p in write_reports(data, directory)]
+        written = write_reports(data, directory)
+        data["reports"] = [str(p) for p in written.paths]
+        data["notes"] += written.failures
     return result, data
 
 
@@ -248,7 +249,7 @@ def execute(config: RunConfig, console: Console | None = None) -> int:
     ):
         result, data = run_suite(config, tracker, announce=lambda line: _say(console, line))
     terminal.summary(console, data)
-    return result.exit_code
+    return 130 if result.interrupted else result.exit_code
 
 
 def _say(console: Console, line: str) -> None:

@@ -35,7 +35,7 @@ from embedcheck.conformance.http.transport import DEFAULT_TIMEOUT
 from embedcheck.conformance.job import RunConfig, real_target, run_suite, selected_checks
 from embedcheck.conformance.profiles import PROFILES
 
-RESULT_KEY = pytest.StashKey[dict[str, Any]]()
+RESULT_KEY = pytest.StashKey[Any]()  # the ReportData of the session's run
 ERROR_KEY = pytest.StashKey[str]()  # the one-line reason the suite could not run
 CONFIG_KEY = pytest.StashKey[RunConfig]()
 

@@ -150,6 +150,8 @@ def is_client_error(exchange: Exchange) -> bool:
 
 
 def excerpt(exchange: Exchange, limit: int = 300) -> str:
+    if exchange.error_kind == "too-large":
+        return f"({exchange.error}; --max-response-bytes raises the cap)"
     text = exchange.body[:limit].decode("utf-8", "replace")
     return text + ("..." if len(exchange.body) > limit else "")
 
@@ -189,6 +191,23 @@ def each_pair(judge: PairJudge) -> CheckFn:
 
     def run(ctx: CheckContext, outcome: Outcome) -> bool:
         return any([judge(ctx, p, e) for p, e in outcome.pairs()])
+
+    return _like(run, judge)
+
+
+def each_reply(judge: PairJudge) -> CheckFn:
+    """Judge every payload whose reply got as far as a status, even with its body cut at the
+    size cap: a status is what the status checks judge."""
+
+    def run(ctx: CheckContext, outcome: Outcome) -> bool:
+        pairs = zip(outcome.case.payloads, outcome.exchanges, strict=False)
+        return any(
+            [
+                judge(ctx, p, e)
+                for p, e in pairs
+                if e.answered or (e.status is not None and e.error_kind == "too-large")
+            ]
+        )
 
     return _like(run, judge)
 

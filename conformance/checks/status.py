@@ -12,6 +12,7 @@ from embedcheck.conformance.checks.base import (
     check,
     each_exchange,
     each_pair,
+    each_reply,
     excerpt,
     is_client_error,
     is_success,
@@ -82,7 +83,7 @@ def valid_accepted(ctx: CheckContext, payload: Payload, exchange: Exchange) -> b
 @check(
     "invalid-rejected", "a payload the input schema refuses gets a 4xx reply", scenarios=REJECTING
 )
-@each_pair
+@each_reply
 def invalid_rejected(ctx: CheckContext, payload: Payload, exchange: Exchange) -> bool:
     if payload.valid or _judged_elsewhere(exchange):
         return False

@@ -34,19 +34,28 @@ class Breaker:
         with self._failures.get_lock():
             return bytes(self._reason).rstrip(b"\0").decode("utf-8", "replace")
 
+    def stop(self, reason: str) -> None:
+        """Trip now, whatever the count (the run was interrupted): nothing more is sent."""
+        with self._failures.get_lock():
+            self._trip(reason)
+
     def record(self, exchange: Exchange) -> bool:
         """Count one exchange; True when this one tripped the breaker."""
         if exchange.skipped:
             return False
         with self._failures.get_lock():
             reason = self._verdict(exchange)
-            if not reason or self._reason[0] != b"\0":
-                return False
-            # Cut to fit, on a character boundary.
-            encoded = reason.encode("utf-8")[: REASON_BYTES - 1]
-            encoded = encoded.decode("utf-8", "ignore").encode("utf-8")
-            self._reason[: len(encoded)] = encoded
-            return True
+            return bool(reason) and self._trip(reason)
+
+    def _trip(self, reason: str) -> bool:
+        """Set the reason unless already tripped (the caller holds the lock)."""
+        if self._reason[0] != b"\0":
+            return False
+        # Cut to fit, on a character boundary.
+        encoded = reason.encode("utf-8")[: REASON_BYTES - 1]
+        encoded = encoded.decode("utf-8", "ignore").encode("utf-8")
+        self._reason[: len(encoded)] = encoded
+        return True
 
     def _verdict(self, exchange: Exchange) -> str:
         """Update the streaks with `exchange`; why to trip now, or ''."""

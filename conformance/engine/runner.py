@@ -13,10 +13,11 @@ sent to the target. Before any unit, `preflight` turns settings mistakes into us
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, as_completed
 from datetime import UTC, datetime
 from typing import Any
@@ -138,6 +139,22 @@ def _lost(spec: UnitSpec, exc: BaseException) -> UnitResult:
     return result
 
 
+@contextlib.contextmanager
+def interruption(
+    result: RunResult, breaker: Breaker, futures: dict[Future[UnitResult], int]
+) -> Iterator[None]:
+    """Ctrl-C ends the run, not the process: units not started are dropped, running ones stop
+    sending (the breaker is shared with every worker) and end at once, and the run reports
+    the units finished by then, marked interrupted."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        result.interrupted = True
+        breaker.stop("not sent: the run was interrupted")
+        for future in futures:
+            future.cancel()
+
+
 def run(
     targets: list[Target],
     checks: list[Check],
@@ -161,13 +178,12 @@ def run(
     setup = WorkerSetup(options, breaker, limiter)
     if setup.forks:
         warm_up(specs)
-    with open_workers(setup, len(specs)) as workers:
+    futures: dict[Future[UnitResult], int] = {}
+    with open_workers(setup, len(specs)) as workers, interruption(result, breaker, futures):
         with setup.client(pool_size=1) as client:
             for target in targets:
                 preflight(client, target, breaker.record)
-        futures: dict[Future[UnitResult], int] = {
-            workers.submit(specs[i]): i for i in submit_order(specs, options)
-        }
+        futures.update({workers.submit(specs[i]): i for i in submit_order(specs, options)})
         for future in as_completed(futures):
             index = futures[future]
             try:
@@ -177,8 +193,8 @@ def run(
             results[index] = unit
             if on_unit is not None:
                 on_unit(unit)
-    result.units = [results[i] for i in range(len(specs))]  # plan order
-    if breaker.reason:
+    result.units = [results[i] for i in sorted(results)]  # plan order (finished ones only)
+    if breaker.reason and not result.interrupted:
         result.stopped = breaker.reason
         result.notes.append(
             f"the run stopped sending to the target; requests were {breaker.reason}"

@@ -2,9 +2,10 @@
 
 Within a unit, boundary cases go first, then Hypothesis draws cases (seeded, with an example
 database) and shrinks failing ones. Every check runs on every outcome; the smallest failing
-example per check is kept. A failing example raises an exception type named after the set of
-checks it failed, so Hypothesis shrinks each combination on its own. A unit is described by a
-`UnitSpec` (plain, picklable data), so that it can run in a worker process as well as here.
+example of each distinct failure of a check is kept (`results.failure_kind`). A failing example
+raises an exception type named after the set of checks it failed, so Hypothesis shrinks each
+combination on its own. A unit is described by a `UnitSpec` (plain, picklable data), so that it
+can run in a worker process as well as here.
 """
 
 from __future__ import annotations
@@ -32,7 +33,13 @@ from embedcheck.conformance.generation.scenarios import SCENARIOS, Scenario
 from embedcheck.conformance.generation.strategies import claim_problem
 from embedcheck.conformance.http.transport import Exchange, HttpClient, Request
 from embedcheck.conformance.profiles import ModelSpec, Target
-from embedcheck.conformance.reports.results import Finding, Tally, UnitResult
+from embedcheck.conformance.reports.results import (
+    GATES,
+    Finding,
+    Tally,
+    UnitResult,
+    failure_kind,
+)
 
 log = logging.getLogger("embedcheck.run")
 
@@ -286,9 +293,8 @@ class UnitRun:
             except CheckFailed as failure:
                 tally.failed += 1
                 failed.append(check.name)
-                known = self.result.findings.get(check.name)
-                if known is None or size < known.size:
-                    self.result.findings[check.name] = Finding(
+                self.result.keep(
+                    Finding(
                         check.name,
                         self.target.profile,
                         self.model.label,
@@ -297,7 +303,9 @@ class UnitRun:
                         outcome,
                         origin,
                         size,
+                        failure_kind(failure, outcome),
                     )
+                )
                 log.info("%s failed on %s: %s", check.name, self.result.column, failure.message)
                 continue
             except Exception:
@@ -307,6 +315,10 @@ class UnitRun:
                 continue
             if judged:
                 tally.passed += 1
+            else:
+                # Nothing here was its business: because a gate failed on this very outcome
+                # (no reply, no 2xx, no JSON), or because it does not apply to this example.
+                tally.blocked.update(name for name in failed if name in GATES)
         return failed
 
     # --- the two phases --------------------------------------------------------------------

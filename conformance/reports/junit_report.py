@@ -1,34 +1,51 @@
 """`junit.xml`: one test suite per profile:model, one test case per check.
 
-CI systems show a failed check with its message and the curl command that reproduces it;
-inconclusive checks are skipped, checks that did not apply are left out.
+CI systems show a failed check with every distinct failure (message, input, and the curl command
+that reproduces it); inconclusive checks, and checks not judged because a check they depend on
+failed, are skipped with the reason; checks that did not apply are left out.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+
+from embedcheck.conformance.reports.data import FindingData, OmittedData, ReportData
+from embedcheck.conformance.reports.text import finding_text, printable
 
 NAME = "junit.xml"
 
 
-def _failure_text(finding: dict[str, Any]) -> str:
-    lines = [
-        finding["message"],
-        f"expected: {finding['expected']}",
-        f"actual: {finding['actual']}",
-        f"scenario: {finding['scenario']} ({finding['origin']} example)",
-        *(f"payload: {p}" for p in finding["payloads"]),
-    ]
-    lines += [f"reproduce: {e['curl']}" for e in finding["exchanges"] if e["failing"]]
-    return "\n".join(lines)
+def _failure(check: str, findings: list[FindingData], omitted: OmittedData | None) -> ET.Element:
+    more = len(findings) - 1 + (omitted["kinds"] if omitted else 0)
+    first = printable(findings[0]["message"]) if findings else f"{check}: failed"
+    message = first + (f" (+{more} more distinct failures)" if more > 0 else "")
+    failure = ET.Element("failure", message=message)
+    parts = [finding_text(f) for f in findings] or ["see report.json errors"]
+    if omitted:
+        parts.append(
+            f"... and {omitted['kinds']} more distinct failures "
+            f"({omitted['examples']} failing examples) not shown"
+        )
+    failure.text = "\n\n".join(parts)
+    return failure
 
 
-def build(data: dict[str, Any]) -> ET.Element:
-    findings = {(f"{f['profile']}:{f['model']}", f["check"]): f for f in data["findings"]}
+def skipped_message(status: str, blocked_by: list[str]) -> str:
+    if status == "not-judged":
+        return f"not judged: {', '.join(blocked_by)} failed, leaving nothing to judge"
+    return "inconclusive: 429/503 after retries"
+
+
+def build(data: ReportData) -> ET.Element:
+    findings: dict[tuple[str, str], list[FindingData]] = {}
+    for finding in data["findings"]:
+        findings.setdefault((finding["column"], finding["check"]), []).append(finding)
+    omitted = {(o["column"], o["check"]): o for o in data["omitted"]}
     root = ET.Element(
-        "testsuites", name=f"embedcheck: {data.get('description', '')}", time=str(data["duration_s"])
+        "testsuites",
+        name=f"embedcheck: {data.get('description', '')}",
+        time=str(data["duration_s"]),
     )
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for column in data["columns"]:
@@ -46,16 +63,12 @@ def build(data: dict[str, Any]) -> ET.Element:
             case = ET.SubElement(suite, "testcase", classname=column, name=check)
             if tally["status"] in ("failed", "error"):
                 counts["failures"] += 1
-                finding = findings.get((column, check))
-                failure = ET.SubElement(
-                    case,
-                    "failure",
-                    message=finding["message"] if finding else f"{check}: {tally['status']}",
-                )
-                failure.text = _failure_text(finding) if finding else "see report.json errors"
-            elif tally["status"] == "inconclusive":
+                cell = (column, check)
+                case.append(_failure(check, findings.get(cell, []), omitted.get(cell)))
+            elif tally["status"] in ("inconclusive", "not-judged"):
                 counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message="inconclusive: 429/503 after retries")
+                message = skipped_message(tally["status"], tally["blocked_by"])
+                ET.SubElement(case, "skipped", message=message)
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
@@ -64,7 +77,7 @@ def build(data: dict[str, Any]) -> ET.Element:
     return root
 
 
-def write(data: dict[str, Any], directory: Path) -> Path:
+def write(data: ReportData, directory: Path) -> Path:
     path = directory / NAME
     tree = ET.ElementTree(build(data))
     ET.indent(tree)

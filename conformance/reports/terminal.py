@@ -6,21 +6,28 @@ Both render from the redacted report data, like the files do.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from embedcheck.conformance.reports.data import ReportData
 from embedcheck.conformance.reports.results import UnitResult
+from embedcheck.conformance.reports.text import failing_input, printable, shown
+
+log = logging.getLogger("embedcheck.progress")
 
 MARKS = {
     "passed": "[green]✓[/]",
     "failed": "[bold red]✗[/]",
     "error": "[bold magenta]![/]",
     "inconclusive": "[yellow]?[/]",
+    "not-judged": "[yellow]⊘[/]",
     "n/a": "[dim]·[/]",
 }
 
@@ -36,6 +43,7 @@ class Tracker:
             self._task = self._progress.add_task("checking", total=units)
 
     def advance(self, unit: UnitResult) -> None:
+        log.info("finished %s %s", unit.column, unit.scenario)
         self.failed += sum(1 for t in unit.tallies.values() if t.failed)
         if self._progress is not None and self._task is not None:
             self._progress.update(
@@ -68,46 +76,96 @@ def _model_short(model: str) -> str:
     return model.removeprefix("bge-").removesuffix("-v1.5")
 
 
-def summary(console: Console, data: dict[str, Any]) -> None:
-    """The scorecard: a row per check, a column per model, one mark per profile in each cell."""
+def _print(console: Console, line: str) -> None:
+    """One logical line, never wrapped (grep finds a FAILED line or a path whole)."""
+    console.print(line, highlight=False, soft_wrap=True)
+
+
+def scorecard(data: ReportData) -> Table:
+    """A row per check, a column per model, one mark per profile in each cell."""
     columns: list[str] = data["columns"]
     profiles = list(dict.fromkeys(c.partition(":")[0] for c in columns))
     models = list(dict.fromkeys(c.partition(":")[2] for c in columns))
     table = Table(title="embedcheck scorecard", caption=f"each cell: {' | '.join(profiles)}")
     table.add_column("check", no_wrap=True)
     for model in models:
-        table.add_column(_model_short(model), justify="center", no_wrap=True)
+        table.add_column(escape(_model_short(model)), justify="center", no_wrap=True)
     for check, row in data["scorecard"].items():
         cells = []
         for model in models:
             marks = [row.get(f"{p}:{model}", {"status": "n/a"})["status"] for p in profiles]
             cells.append(" ".join(MARKS[m] for m in marks))
         table.add_row(check, *cells)
-    console.print(table)
-    console.print("[dim]✓ passed  ✗ failed  ? inconclusive (429/503 after retries)  · n/a[/]")
+    return table
+
+
+def _findings(console: Console, data: ReportData) -> None:
+    """Every distinct failure, grouped by check and column: message, then the failing input."""
+    omitted = {(o["check"], o["column"]): o for o in data["omitted"]}
+    shown_groups: set[tuple[str, str]] = set()
     for finding in data["findings"]:
-        console.print(
-            f"[bold red]✗ {finding['check']}[/] [cyan]{finding['profile']}:{finding['model']}[/]"
-            f" ({finding['scenario']}, {finding['origin']}): {escape(finding['message'])}",
-            highlight=False,
+        key = (finding["check"], finding["column"])
+        if key not in shown_groups:
+            shown_groups.add(key)
+            count = sum(1 for f in data["findings"] if (f["check"], f["column"]) == key)
+            more = omitted.get(key)
+            extra = f" (+{more['kinds']} more not shown)" if more else ""
+            _print(
+                console,
+                f"[bold red]✗ {finding['check']}[/] [cyan]{escape(finding['column'])}[/]: "
+                f"{count} distinct failure{'s' if count != 1 else ''}{extra}",
+            )
+        _print(
+            console,
+            f"  - {escape(shown(finding['message'], 240))} "
+            f"[dim]({finding['scenario']}, {finding['origin']}, x{finding['seen']})[/]",
+        )
+        _print(console, f"    [dim]input:[/] {escape(failing_input(finding))}")
+
+
+def summary(console: Console, data: ReportData) -> None:
+    """The scorecard, every distinct failure with its input, the verdict and the report paths.
+
+    On a terminal the table fits its width; elsewhere (CI logs, pipes) nothing is wrapped:
+    the table takes the width it needs and each line stays one line."""
+    table = scorecard(data)
+    if console.is_terminal:
+        console.print(table)
+    else:
+        wide = console.options.update(max_width=10_000)
+        width = Measurement.get(console, wide, table).maximum
+        console.print(table, width=max(width, console.width), crop=False)
+    console.print(
+        "[dim]✓ passed  ✗ failed  ? inconclusive (429/503 after retries)  "
+        "⊘ not judged (a check it depends on failed)  · n/a[/]",
+        soft_wrap=True,
+    )
+    _findings(console, data)
+    if data["findings"] and "mock" in data:
+        _print(
+            console,
+            f"reproduce: {escape(data['mock']['command'])}   "
+            "(then the failure's curl line in report.html or junit.xml)",
         )
     for line in data["errors"] + data["notes"]:
-        console.print(f"[magenta]! {escape(line)}[/]", highlight=False)
+        _print(console, f"[magenta]! {escape(shown(line, 2000))}[/]")
     totals = data["totals"]
-    style = {"passed": "bold green", "failed": "bold red"}.get(data["verdict"], "bold yellow")
-    verdict = f"[{style}]{data['verdict'].upper()}[/]"
-    for cell in data["unjudged"]:
-        console.print(
+    state = data.get("verdict") or ("passed" if data["passed"] else "failed")
+    colour = "green" if state == "passed" else "red" if state == "failed" else "yellow"
+    interrupted = " (interrupted: partial report)" if data["interrupted"] else ""
+    for cell in data.get("unjudged", []):
+        _print(
+            console,
             f"[yellow]? {cell['check']}[/] [cyan]{cell['column']}[/]: not judged, "
-            f"{escape(cell['why'])}",
-            highlight=False,
+            f"{escape(printable(cell['why']))}",
         )
-    console.print(
-        f"{verdict}: {totals['passed']} passed, {totals['failed']} failed, "
-        f"{totals['inconclusive']} inconclusive (check x model) against "
-        f"{escape(data.get('description', 'the target'))} in {data['duration_s']} s; "
+    _print(
+        console,
+        f"[bold {colour}]{state.upper()}[/]{interrupted}: {totals['passed']} passed, "
+        f"{totals['failed']} failed, {totals['inconclusive']} inconclusive, "
+        f"{totals['not-judged']} not judged (check x model) against "
+        f"{escape(printable(data.get('description', 'the target')))} in {data['duration_s']} s; "
         f"seed {data['seed']} (--seed {data['seed']} reruns the same examples)",
-        highlight=False,
     )
     if data.get("reports"):
-        console.print("reports: " + "  ".join(data["reports"]), highlight=False)
+        _print(console, "reports: " + "  ".join(escape(p) for p in data["reports"]))

@@ -133,6 +133,12 @@ class _Handler(socketserver.BaseRequestHandler):
         echoed = self.server.record.requests[-1].decode("utf-8", "replace").encode()
         conn.sendall(_response("400 Bad Request", echoed, "text/plain"))
 
+    def mode_escapes(self, conn: socket.socket) -> None:
+        # HTTP 500 to everything, its text full of what must not reach a terminal or an XML
+        # file raw: a screen clear, colours, a NUL, a bidi override, a lone surrogate (as JSON).
+        body = b'{"error": "boom\x1b[2J\x1b[31mred\x00 \xe2\x80\xaereversed \\ud800"}'
+        conn.sendall(_response("500 Internal Server Error", body, "application/json"))
+
     def mode_gzip(self, conn: socket.socket) -> None:
         body = gzip.compress(b'{"shape": [1, 2], "data": [[0.5, 0.25]]}')
         conn.sendall(_response("200 OK", body, "application/json", "Content-Encoding: gzip\r\n"))

@@ -71,14 +71,37 @@ def test_a_server_echoing_the_token_back_is_masked_in_reports(
     assert any(f"Bearer {MASK}" in b for b in bodies)  # the echo is there, masked
 
 
-def test_redactor_masks_every_spelling() -> None:
-    redactor = Redactor(["a/b+c d", None, ""])
-    assert redactor.text("x a/b+c d y") == f"x {MASK} y"
-    assert redactor.text("q=a%2Fb%2Bc%20d") == f"q={MASK}"
-    assert redactor.data({"a/b+c d": ["a/b+c d", 1]}) == {MASK: [MASK, 1]}
+def test_redactor_masks_every_spelling_in_values_never_keys() -> None:
+    redactor = Redactor(["a/b+c d=1", None, ""])
+    assert redactor.text("x a/b+c d=1 y") == f"x {MASK} y"
+    assert redactor.text("q=a%2Fb%2Bc%20d%3D1") == f"q={MASK}"
+    # A report's keys are its structure; data from a reply (`content`) has its keys masked too.
+    assert redactor.data({"a/b+c d=1": ["a/b+c d=1", 1]}) == {"a/b+c d=1": [MASK, 1]}
+    assert redactor.content({"a/b+c d=1": "a/b+c d=1"}) == {MASK: MASK}
     assert redactor.headers([("Authorization", "Bearer anything")]) == [
         ("Authorization", f"Bearer {MASK}")
     ]
+
+
+@pytest.mark.parametrize("token", ["x", "k", "EMPTY", "chec", "status", "passed", "sk-1234"])
+def test_a_short_token_is_masked_by_position_only(token: str) -> None:
+    redactor = Redactor([token])
+    text = "max_examples checks status passed EMPTY sk-1234 k x"
+    assert redactor.text(text) == text  # nothing else in the text is damaged
+    assert redactor.headers([("authorization", f"Bearer {token}")]) == [
+        ("authorization", f"Bearer {MASK}")
+    ]
+    assert redactor.unmasked == ["shorter than 8 characters"]
+
+
+def test_a_token_from_the_reports_vocabulary_is_masked_by_position_only() -> None:
+    from embedcheck.conformance.reports.results import report_vocabulary
+
+    redactor = Redactor(["inconclusive", "response-schema"], report_vocabulary())
+    assert redactor.text("status inconclusive; response-schema") == (
+        "status inconclusive; response-schema"
+    )
+    assert redactor.unmasked == ["a word of the report's own vocabulary"] * 2
 
 
 def test_log_records_are_masked_before_any_handler(caplog: pytest.LogCaptureFixture) -> None:
