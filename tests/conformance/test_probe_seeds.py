@@ -26,7 +26,7 @@ CASES = [(c, f) for c, faults in PROBES.items() for f in faults]
 
 @pytest.mark.parametrize(("check", "fault"), CASES)
 def test_each_probe_fault_fails_its_check_on_every_seed(check: str, fault: str) -> None:
-    with serve(MockConfig(faults={fault})) as mock:
+    with serve(MockConfig(faults=frozenset({fault}))) as mock:
         target = mock_target("openai", mock.base_url, MODELS[:1], None)
         for seed in SEEDS:
             options = RunOptions(max_examples=5, seed=seed, parallel="threads", shrink_budget=3)
@@ -37,7 +37,7 @@ def test_each_probe_fault_fails_its_check_on_every_seed(check: str, fault: str) 
 @pytest.mark.parametrize(("check", "fault"), CASES)
 def test_each_probe_fault_fails_no_other_check(check: str, fault: str) -> None:
     # Every OpenAI scenario is sent: the fault is caught by its own check and no other.
-    with serve(MockConfig(faults={fault})) as mock:
+    with serve(MockConfig(faults=frozenset({fault}))) as mock:
         target = mock_target("openai", mock.base_url, MODELS, None)
         options = RunOptions(max_examples=5, seed=0, parallel="threads", shrink_budget=3)
         assert failed_checks(run([target], OPENAI_CHECKS, options)) == {check}
