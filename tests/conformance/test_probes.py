@@ -162,7 +162,8 @@ def test_total_below_prompt_fails() -> None:
 
 
 def test_usage_without_integer_counts_is_inconclusive() -> None:
-    replies = [reply(200, embeddings([unit(DIMS, 0)], "9")  # type: ignore[arg-type]) for _ in USAGE_CASE]
+    not_a_count: Any = "9"
+    replies = [reply(200, embeddings([unit(DIMS, 0)], not_a_count)) for _ in USAGE_CASE]
     with pytest.raises(CheckInconclusive):
         judge("usage-plausible", answered(USAGE_CASE, replies, "usage"))
 
