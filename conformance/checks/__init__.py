@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from embedcheck.conformance.checks import auth, openai, queue, relations, shapes, status, vectors
+from embedcheck.conformance.checks import (
+    auth,
+    dimensions,
+    models,
+    openai,
+    queue,
+    relations,
+    shapes,
+    status,
+    usage,
+    vectors,
+)
 from embedcheck.conformance.checks.base import (
     REGISTRY,
     Case,
@@ -23,18 +34,21 @@ __all__ = [
     "Outcome",
     "Tolerances",
     "auth",
+    "dimensions",
+    "models",
     "openai",
     "queue",
     "relations",
     "select",
     "shapes",
     "status",
+    "usage",
     "vectors",
 ]
 
 
 # Report order: the HTTP layer first, then bodies, vectors, relations, and the special flows.
-MODULES = (status, shapes, vectors, relations, queue, auth, openai)
+MODULES = (status, shapes, vectors, relations, queue, auth, openai, models, usage, dimensions)
 ALL: tuple[Check, ...] = tuple(
     c for m in MODULES for c in REGISTRY.values() if c.fn.__module__ == m.__name__
 )

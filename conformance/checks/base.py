@@ -34,6 +34,11 @@ class CheckFailed(Exception):
         self.exchange = exchange
 
 
+class CheckInconclusive(Exception):
+    """The outcome was the check's business, but it could not be judged (the message says why):
+    tallied inconclusive, never passed."""
+
+
 @dataclass(frozen=True)
 class Case:
     """What one example sends: a scenario name and its payloads, in order."""
@@ -107,8 +112,11 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 # Scenarios whose valid payloads get a model output back, and those carrying vectors.
-ACCEPTING = ("embed", "contexts", "async", "determinism", "batch", "pooling", "openai-embed")
-VECTORS = ("embed", "contexts", "determinism", "batch", "pooling", "openai-embed")
+ACCEPTING = (
+    *("embed", "contexts", "async", "determinism", "batch", "pooling", "openai-embed"),
+    "usage",
+)
+VECTORS = ("embed", "contexts", "determinism", "batch", "pooling", "openai-embed", "usage")
 REJECTING = ("reject", "openai-reject")
 
 

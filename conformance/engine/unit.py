@@ -26,6 +26,7 @@ from hypothesis.database import ExampleDatabase
 from hypothesis.errors import Flaky
 
 from embedcheck.conformance.checks import REGISTRY, Case, CheckContext, CheckFailed, Outcome
+from embedcheck.conformance.checks.base import CheckInconclusive
 from embedcheck.conformance.checks.queue import is_pending, request_id
 from embedcheck.conformance.engine.breaker import Breaker
 from embedcheck.conformance.engine.options import RunOptions
@@ -307,6 +308,10 @@ class UnitRun:
                     )
                 )
                 log.info("%s failed on %s: %s", check.name, self.result.column, failure.message)
+                continue
+            except CheckInconclusive as why:
+                tally.inconclusive += 1
+                log.info("%s could not judge on %s: %s", check.name, self.result.column, why)
                 continue
             except Exception:
                 tally.errors += 1

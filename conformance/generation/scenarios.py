@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from embedcheck.conformance.checks import Case
+from embedcheck.conformance.generation import probes
 from embedcheck.conformance.generation import strategies as S
 from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.profiles import ModelSpec, Target
@@ -245,6 +246,36 @@ OPENAI_REJECT = Scenario(
     lambda t, m: [Case("openai-reject", (p,)) for p in S.openai_invalid_boundaries(m.name)],
 )
 
+# --- OpenAI probes of what no schema says (cases in `probes`) ---------------------------------
+
+OPENAI_UNKNOWN_MODEL = Scenario(
+    probes.UNKNOWN_MODEL,
+    "a model name that exists nowhere: refused with a 4xx, not served by another model",
+    frozenset({"openai"}),
+    0.0,
+    None,
+    lambda t, m: probes.unknown_model_cases(m.name),
+    requests=2,
+)
+OPENAI_USAGE = Scenario(
+    probes.USAGE,
+    "English texts in a batch, alone, and repeated: their usage counts compared",
+    frozenset({"openai"}),
+    0.1,
+    lambda t, m: probes.usage_strategy(m.name),
+    lambda t, m: probes.usage_cases(m.name),
+    requests=7,
+)
+OPENAI_DIMENSIONS = Scenario(
+    probes.DIMENSIONS,
+    "texts without `dimensions`, then with valid and out-of-range values",
+    frozenset({"openai"}),
+    0.1,
+    lambda t, m: probes.dimensions_strategy(m.name, m.dims),
+    lambda t, m: probes.dimensions_cases(m.name, m.dims),
+    requests=3,
+)
+
 SCENARIOS: tuple[Scenario, ...] = (
     EMBED,
     CONTEXTS,
@@ -256,4 +287,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     AUTH,
     OPENAI_EMBED,
     OPENAI_REJECT,
+    OPENAI_UNKNOWN_MODEL,
+    OPENAI_USAGE,
+    OPENAI_DIMENSIONS,
 )

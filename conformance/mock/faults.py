@@ -43,6 +43,25 @@ FAULTS: dict[str, Fault] = _faults(
     ("openai-flat-error", 'OpenAI errors come as `{"message": ...}` instead of `{"error": {...}}`'),
     ("openai-bad-encoding-accepted", "an invalid OpenAI `encoding_format` is accepted (floats)"),
     ("openai-token-ids-refused", "OpenAI token-id inputs (integer lists) are refused with 400"),
+    (
+        "unknown-model-served",
+        "an unknown OpenAI model name is served by the default model and echoed "
+        "(mozilla-ai/llamafile#277)",
+    ),
+    (
+        "usage-counts-characters",
+        "OpenAI usage counts characters, not tokens (Portkey-AI/gateway#658, Vertex embeddings)",
+    ),
+    ("usage-zero", "OpenAI usage says 0 prompt and total tokens (mozilla-ai/llamafile#277)"),
+    (
+        "dimensions-ignored",
+        "OpenAI `dimensions` is ignored: full-length vectors whatever it says "
+        "(ggml-org/llama.cpp#25210)",
+    ),
+    (
+        "dimensions-not-renormalised",
+        "OpenAI `dimensions` cuts vectors without renormalising them (michaelfeil/infinity#538)",
+    ),
 )
 
 

@@ -47,13 +47,19 @@ def inputs_of(value: Any) -> tuple[list[str], list[int], bool]:
     return keys, [len(ids) for ids in batches], True
 
 
-def resized(rows: Vectors, dimensions: int | None, dims: int) -> Vectors:
-    if dimensions is None:
+def resized(
+    rows: Vectors, dimensions: int | None, dims: int, faults: frozenset[str] = frozenset()
+) -> Vectors:
+    """The first `dimensions` values of each row, renormalised (the faults: ignored, or cut
+    without renormalising)."""
+    if dimensions is None or "dimensions-ignored" in faults:
         return rows
     if dimensions > dims:
         message = f"dimensions must be at most {dims} for this model, got {dimensions}"
         raise ApiError(400, BAD_INPUT, message, param="dimensions")
     cut = np.ascontiguousarray(rows[:, :dimensions])
+    if "dimensions-not-renormalised" in faults:
+        return cut
     norms = np.linalg.norm(cut, axis=1, keepdims=True)
     cut /= np.where(norms == 0, np.float32(1), norms)
     return cut
@@ -77,15 +83,35 @@ def embeddings(
     embedder = state.runner.embedder
     if embedder.exact and not as_base64 and dimensions is None:
         return embedder.vector_texts(model, keys, pooling)
-    rows = resized(embedder.embed(model, keys, pooling), dimensions, model.dims)
+    rows = resized(embedder.embed(model, keys, pooling), dimensions, model.dims, faults)
     return [encoded(row) if as_base64 else row for row in rows]
 
 
+def served_model(state: MockState, name: str) -> ModelRecord:
+    """The model a name stands for; an unknown name is 404 `model_not_found` (the fault: the
+    first model serves it)."""
+    model = state.openai_names.get(name.lower())
+    if model is not None:
+        return model
+    if "unknown-model-served" in state.config.faults:
+        return next(iter(state.openai_names.values()))
+    message = clipped(f"The model '{name}' does not exist")
+    raise ApiError(404, NO_SUCH_MODEL, message, param="model", openai_code="model_not_found")
+
+
+def usage(faults: frozenset[str], keys: list[str], tokens: list[int]) -> dict[str, int]:
+    """Tokens counted per input (the faults: characters counted, or nothing)."""
+    if "usage-zero" in faults:
+        count = 0
+    elif "usage-counts-characters" in faults:
+        count = sum(len(k) for k in keys)
+    else:
+        count = sum(tokens)
+    return {"prompt_tokens": count, "total_tokens": count}
+
+
 def reply(state: MockState, body: dict[str, Any]) -> dict[str, Any]:
-    model = state.openai_names.get(body["model"].lower())
-    if model is None:
-        message = clipped(f"The model '{body['model']}' does not exist")
-        raise ApiError(404, NO_SUCH_MODEL, message, param="model", openai_code="model_not_found")
+    model = served_model(state, body["model"])
     keys, tokens, token_ids = inputs_of(body["input"])
     faults = state.config.faults
     if token_ids and "openai-token-ids-refused" in faults:
@@ -98,7 +124,7 @@ def reply(state: MockState, body: dict[str, Any]) -> dict[str, Any]:
     ]
     result: dict[str, Any] = {"object": "list", "data": data, "model": body["model"]}
     if "openai-missing-usage" not in faults:
-        result["usage"] = {"prompt_tokens": sum(tokens), "total_tokens": sum(tokens)}
+        result["usage"] = usage(faults, keys, tokens)
     return result
 
 

@@ -54,6 +54,14 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
         ["--profile", "openai", "--model", SMALL],
     ),
     "openai-token-ids-refused": ("valid-accepted", ["--profile", "openai", "--model", SMALL]),
+    "unknown-model-served": ("unknown-model-rejected", ["--profile", "openai", "--model", SMALL]),
+    "usage-counts-characters": ("usage-plausible", ["--profile", "openai", "--model", SMALL]),
+    "usage-zero": ("usage-plausible", ["--profile", "openai", "--model", SMALL]),
+    "dimensions-ignored": ("dimensions-honoured", ["--profile", "openai", "--model", SMALL]),
+    "dimensions-not-renormalised": (
+        "dimensions-honoured",
+        ["--profile", "openai", "--model", SMALL],
+    ),
 }
 
 
