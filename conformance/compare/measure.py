@@ -10,8 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedcheck.conformance.compare.corpus import Text
-from embedcheck.conformance.compare.sides import Matrix
 
+Matrix = NDArray[np.float64]  # one vector a row
 Vector = NDArray[np.float64]
 # Histogram bins of the per-text cosine, by how many nines it has: a linear axis would put
 # fp32 noise, bf16 rounding and int8 quantisation in one bar. (lower edge, label)

@@ -209,7 +209,9 @@ def summary(console: Console, data: dict[str, Any], reports: Sequence[Path] = ()
         for m in data["worst"][:5]:
             text = m["text"].replace("\n", " ")
             text = text if len(text) <= 60 else text[:59] + "…"
-            console.print(f"  {_figure(m['cosine'])}  {escape('[' + m['kind'] + ']')} {escape(text)}")
+            console.print(
+                f"  {_figure(m['cosine'])}  {escape('[' + m['kind'] + ']')} {escape(text)}"
+            )
     for side in ("A", "B"):
         for problem in sides[side]["problems"]:
             console.print(f"[red]side {side}: {escape(problem)}[/]")
