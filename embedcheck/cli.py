@@ -44,6 +44,7 @@ COMMANDS = (
         "mock",
         "run the reference mock server (Workers AI + OpenAI embeddings), optionally with faults",
     ),
+    Command(None, "compare", "are two endpoints' embeddings interchangeable? (none: a mock demo)"),
     Command(
         None,
         "generate",

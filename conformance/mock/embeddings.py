@@ -53,12 +53,27 @@ def _perturbed(rows: Vectors, noise: Vectors, size: float) -> Vectors:
     return _normalised(rows + np.float32(size) * noise)
 
 
+def bfloat16(rows: Vectors) -> Vectors:
+    """`rows` rounded to bfloat16 (8 significant bits, round half to even), kept as float32."""
+    bits = np.ascontiguousarray(rows, dtype=np.float32).view(np.uint32)
+    rounded = (bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1))) & np.uint32(
+        0xFFFF0000
+    )
+    result: Vectors = rounded.view(np.float32)
+    return result
+
+
 class Embedder:
     """Turns texts into vectors for one mock instance, with its vector faults switched on."""
 
-    def __init__(self, faults: frozenset[str]) -> None:
+    def __init__(
+        self, faults: frozenset[str], precision: str = "float32", model_variant: str = ""
+    ) -> None:
         self.faults = faults
-        self.exact = not faults & VALUE_FAULTS  # vectors are the codebook's own: JSON is ready
+        self.low_precision = precision == "bfloat16"
+        self.model_variant = model_variant
+        # vectors are the codebook's own: JSON is ready
+        self.exact = not faults & VALUE_FAULTS and not self.low_precision
 
     def _picks(self, model: ModelRecord, texts: Sequence[str], pooling: str) -> Picks:
         if "unicode-500" in self.faults and any(_OUTSIDE_BMP.search(t) for t in texts):
@@ -67,7 +82,8 @@ class Embedder:
             pooling = DEFAULT_POOLING
         if "same-vector-for-all" in self.faults:
             texts = [""] * len(texts)
-        prefix = f"{model.id}\x1f{pooling}\x1f".encode()
+        model_key = f"{model.id}\x1e{self.model_variant}" if self.model_variant else model.id
+        prefix = f"{model_key}\x1f{pooling}\x1f".encode()
         return picks([prefix + text.encode() for text in texts])
 
     def _noise(self, model: ModelRecord, keys: Sequence[str]) -> Vectors:
@@ -80,6 +96,8 @@ class Embedder:
         rows = codebook(model.dims).vectors(self._picks(model, [text], pooling))
         if "nondeterministic" in self.faults:
             rows = _perturbed(rows, self._noise(model, [uuid.uuid4().hex]), NONDETERMINISM)
+        if self.low_precision:
+            rows = bfloat16(rows)
         row: Vectors = rows[0]
         return row
 
@@ -101,6 +119,8 @@ class Embedder:
         if "wrong-dims" in faults:
             rows = rows[:, :-1]
         rows = np.ascontiguousarray(rows)  # orjson serialises C-contiguous arrays only
+        if self.low_precision:
+            rows = bfloat16(rows)
         if "nan-in-output" in faults and rows.size:
             rows[0, 0] = np.nan
         return rows

@@ -48,7 +48,7 @@ class MockState:
         return cls(
             config=config,
             renderer=Renderer(faults),
-            runner=Runner(config, Embedder(faults)),
+            runner=Runner(config, Embedder(faults, config.precision, config.model_variant)),
             jobs=JobStore(config.max_jobs, config.max_job_bytes),
             models=records,
             validators={i: model_validators(m, faults) for i, m in records.items()},

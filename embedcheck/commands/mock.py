@@ -6,6 +6,7 @@ import argparse
 import time
 
 from embedcheck.conformance.mock import FAULTS, MockConfig, serve
+from embedcheck.conformance.mock.config import PRECISIONS
 from embedcheck.conformance.mock.faults import unknown_faults
 from embedcheck.errors import UsageError
 
@@ -26,6 +27,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--list-faults", action="store_true", help="list the faults, one per line, and exit"
     )
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=PRECISIONS[0],
+        help="round vectors to bfloat16, as a low-precision build would (float32)",
+    )
+    parser.add_argument(
+        "--model-variant",
+        default="",
+        metavar="NAME",
+        help="seed vectors apart, as a different model of the same size would give",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +54,12 @@ def run(args: argparse.Namespace) -> int:
         )
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
-    config = MockConfig(api_token=args.api_token, faults=frozenset(args.faults))
+    config = MockConfig(
+        api_token=args.api_token,
+        faults=frozenset(args.faults),
+        precision=args.precision,
+        model_variant=args.model_variant,
+    )
     try:
         with serve(config, host=args.host, port=args.port) as running:
             base = running.base_url
