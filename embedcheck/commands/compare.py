@@ -21,7 +21,7 @@ from embedcheck.conformance.compare.sides import POOLINGS
 from embedcheck.conformance.compare.thresholds import Thresholds
 from embedcheck.conformance.errors import ConfigError
 from embedcheck.conformance.http.transport import DEFAULT_TIMEOUT
-from embedcheck.conformance.profiles import SECRET_ENV
+from embedcheck.conformance.profiles.kinds import KINDS
 from embedcheck.errors import UsageError
 
 EPILOG = """examples:
@@ -151,7 +151,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _token(profile: str, api_token: str | None, api_key: str | None) -> str | None:
     token = api_key if profile == "openai" else api_token
     token = token or api_token or api_key
-    return token or os.environ.get(SECRET_ENV.get(profile, "EMBEDCHECK_TOKEN"))
+    return token or os.environ.get(KINDS[profile].secret_env)
 
 
 def _sides(args: argparse.Namespace) -> tuple[SideConfig | None, SideConfig | None]:
