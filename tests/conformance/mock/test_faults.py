@@ -54,6 +54,11 @@ AGREED = [
     "openai-flat-error",
     "openai-bad-encoding-accepted",
     "openai-token-ids-refused",
+    "unknown-model-served",
+    "usage-counts-characters",
+    "usage-zero",
+    "dimensions-ignored",
+    "dimensions-not-renormalised",
 ]
 
 TOKEN = "fault-token"
@@ -84,6 +89,53 @@ async def openai(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Respo
 
 def cosine(a: Any, b: Any) -> float:
     return float(vectors(a) @ vectors(b))
+
+
+def _first_vector(response: httpx.Response) -> list[float]:
+    assert response.status_code == 200, response.text
+    vector: list[float] = response.json()["data"][0]["embedding"]
+    return vector
+
+
+SENTENCE = "This is a story about an orange cloud"
+
+
+@check("unknown-model-served")
+async def _unknown_model(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    body = {"model": "no-such-model", "input": "a"}
+    assert (await openai(faulty, body)).status_code == 200
+    assert (await openai(clean, body)).status_code in (400, 404)
+
+
+@check("usage-counts-characters")
+async def _usage_characters(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    body = {"model": SMALL, "input": SENTENCE}
+    got = (await openai(faulty, body)).json()["usage"]["prompt_tokens"]
+    want = (await openai(clean, body)).json()["usage"]["prompt_tokens"]
+    assert got == len(SENTENCE) and 0 < want < len(SENTENCE) / 2
+
+
+@check("usage-zero")
+async def _usage_zero(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    body = {"model": SMALL, "input": SENTENCE}
+    assert (await openai(faulty, body)).json()["usage"]["prompt_tokens"] == 0
+    assert (await openai(clean, body)).json()["usage"]["prompt_tokens"] > 0
+
+
+@check("dimensions-ignored")
+async def _dimensions_ignored(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    body = {"model": SMALL, "input": SENTENCE, "dimensions": 8}
+    assert len(_first_vector(await openai(faulty, body))) == 384
+    assert len(_first_vector(await openai(clean, body))) == 8
+
+
+@check("dimensions-not-renormalised")
+async def _dimensions_cut(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    body = {"model": SMALL, "input": SENTENCE, "dimensions": 8}
+    cut = _first_vector(await openai(faulty, body))
+    kept = _first_vector(await openai(clean, body))
+    assert len(cut) == len(kept) == 8
+    assert abs(sum(x * x for x in kept) - 1) < 1e-3 and sum(x * x for x in cut) < 0.9
 
 
 @check("wrong-dims")
