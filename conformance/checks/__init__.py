@@ -5,22 +5,18 @@ from __future__ import annotations
 from embedcheck.conformance.checks import auth, openai, queue, relations, shapes, status, vectors
 from embedcheck.conformance.checks.base import (
     REGISTRY,
-    Case,
     Check,
     CheckContext,
     CheckFailed,
-    Outcome,
     Tolerances,
 )
 
 __all__ = [
     "ALL",
     "REGISTRY",
-    "Case",
     "Check",
     "CheckContext",
     "CheckFailed",
-    "Outcome",
     "Tolerances",
     "auth",
     "openai",

@@ -33,7 +33,7 @@ from embedcheck.conformance.engine.unit import (
 from embedcheck.conformance.engine.workers import WorkerSetup, open_workers
 from embedcheck.conformance.errors import TargetUnreachable
 from embedcheck.conformance.generation.scenarios import SCENARIOS, Scenario, text_payload
-from embedcheck.conformance.generation.strategies import CORPUS
+from embedcheck.conformance.generation.texts import CORPUS
 from embedcheck.conformance.http.ratelimit import RateLimiter
 from embedcheck.conformance.http.transport import HttpClient
 from embedcheck.conformance.profiles import ModelSpec, Target

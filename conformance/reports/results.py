@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from embedcheck.conformance.checks import ALL, REGISTRY, CheckFailed, Outcome
+from embedcheck.conformance.checks import ALL, REGISTRY, CheckFailed
 from embedcheck.conformance.reports.curl import curl_command
 from embedcheck.conformance.profiles import Target
 from embedcheck.conformance.reports.redact import Redactor
 from embedcheck.conformance.http.transport import NO_BODY, Exchange
+from embedcheck.conformance.vocabulary import Outcome
 
 BODY_EXCERPT = 2000
 STATUSES = ("failed", "error", "passed", "inconclusive", "n/a")
