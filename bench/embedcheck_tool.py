@@ -23,7 +23,7 @@ from hypothesis import seed as hypothesis_seed
 
 from bench.machine import cpu_seconds
 from embedcheck.conformance import checks as checks_module
-from embedcheck.conformance.checks import Case, Tolerances
+from embedcheck.conformance.checks import Tolerances
 from embedcheck.conformance.engine.runner import RunOptions, run, unit_specs
 from embedcheck.conformance.engine.unit import (
     SCENARIO_BY_NAME,
@@ -36,6 +36,7 @@ from embedcheck.conformance.engine.unit import (
 )
 from embedcheck.conformance.profiles import mock_target, model_spec
 from embedcheck.conformance.reports.results import failed_checks
+from embedcheck.conformance.vocabulary import Case
 from embedcheck.schemas import models
 
 ACCOUNT = "bench"

@@ -27,6 +27,9 @@ FORBIDDEN = [
     ("embedcheck.generator", "embedcheck.conformance"),
     ("embedcheck.conformance", "embedcheck.generator"),
     ("embedcheck.conformance", "embedcheck.commands"),
+    # Checks judge what was sent and what came back (conformance.vocabulary), never how it
+    # was generated.
+    ("embedcheck.conformance.checks", "embedcheck.conformance.generation"),
 ]
 # The mock is a product of its own: it may import the schemas layer and itself, nothing more.
 MOCK = "embedcheck.conformance.mock"

@@ -16,22 +16,18 @@ from embedcheck.conformance.checks import (
 )
 from embedcheck.conformance.checks.base import (
     REGISTRY,
-    Case,
     Check,
     CheckContext,
     CheckFailed,
-    Outcome,
     Tolerances,
 )
 
 __all__ = [
     "ALL",
     "REGISTRY",
-    "Case",
     "Check",
     "CheckContext",
     "CheckFailed",
-    "Outcome",
     "Tolerances",
     "auth",
     "dimensions",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from embedcheck.conformance.checks.base import CheckContext, CheckFailed, check, each_pair, excerpt
-from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Payload
 
 REFUSALS = (401, 403)
 SKIP_HINT = "--exclude-checks auth-required"

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from embedcheck.conformance.generation.strategies import Payload, canonical
 from embedcheck.conformance.http.transport import Exchange
 from embedcheck.conformance.profiles import ModelSpec, Target
+from embedcheck.conformance.vocabulary import Outcome, Payload
 
 
 class CheckFailed(Exception):
@@ -37,35 +37,6 @@ class CheckFailed(Exception):
 class CheckInconclusive(Exception):
     """The outcome was the check's business, but it could not be judged (the message says why):
     tallied inconclusive, never passed."""
-
-
-@dataclass(frozen=True)
-class Case:
-    """What one example sends: a scenario name and its payloads, in order."""
-
-    scenario: str
-    payloads: tuple[Payload, ...]
-
-    def key(self) -> str:
-        return canonical([self.scenario, [[p.body, p.auth, p.queue] for p in self.payloads]])
-
-
-@dataclass(frozen=True)
-class Outcome:
-    case: Case
-    exchanges: tuple[Exchange, ...]  # exchanges[i] answers case.payloads[i]
-    polls: tuple[Exchange, ...] = ()  # async scenario: the polls after the submission
-    waited: float = 0.0  # async scenario: seconds spent polling
-
-    def pairs(self) -> Iterator[tuple[Payload, Exchange]]:
-        """Each payload with its exchange, for exchanges that got a complete reply."""
-        for payload, exchange in zip(self.case.payloads, self.exchanges, strict=False):
-            if exchange.answered:
-                yield payload, exchange
-
-    @property
-    def all_exchanges(self) -> tuple[Exchange, ...]:
-        return self.exchanges + self.polls
 
 
 @dataclass(frozen=True)

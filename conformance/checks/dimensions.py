@@ -17,15 +17,14 @@ from embedcheck.conformance.checks.base import (
     CheckContext,
     CheckFailed,
     CheckInconclusive,
-    Outcome,
     check,
     is_client_error,
     is_success,
     short,
 )
 from embedcheck.conformance.checks.extract import Matrix, matrix, vectors_of
-from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Outcome, Payload
 
 NORM_TOLERANCE = 0.01  # relative: float16 servers round norms to ~1e-3; a plain cut is off by 2x
 

@@ -11,11 +11,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedcheck.conformance.checks.base import CheckContext
-from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.conformance.vocabulary import Payload
 from embedcheck.schemas.validators import number_kinds
 
 Matrix = NDArray[np.float64]
-VECTOR_OUTPUTS = {"EmbeddingOutput": "data", "ContextEmbeddingsOutput": "response"}
 
 
 def is_number(value: Any) -> bool:
@@ -48,10 +47,9 @@ def vectors_of(ctx: CheckContext, payload: Payload, output: Any) -> list[Any] | 
                 embedding = decode_float32(embedding)
             vectors.append(embedding)
         return vectors
-    key = VECTOR_OUTPUTS.get(payload.expects)
-    if key is None or not isinstance(output, dict):
+    if not payload.vectors or not isinstance(output, dict):
         return None
-    found = output.get(key)
+    found = output.get(payload.vectors)
     return found if isinstance(found, list) else None
 
 

@@ -14,8 +14,8 @@ from embedcheck.conformance.checks.base import (
     short,
 )
 from embedcheck.conformance.checks.extract import vectors_of
-from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Payload
 
 
 def _served(ctx: CheckContext, payload: Payload, exchange: Exchange) -> dict[str, Any]:

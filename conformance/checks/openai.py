@@ -10,7 +10,6 @@ import numpy as np
 from embedcheck.conformance.checks.base import (
     CheckContext,
     CheckFailed,
-    Outcome,
     check,
     each_pair,
     each_success,
@@ -20,8 +19,8 @@ from embedcheck.conformance.checks.base import (
     successes,
 )
 from embedcheck.conformance.checks.extract import as_floats, cosine, decode_float32, is_number
-from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Outcome, Payload
 
 OPENAI = ("openai",)
 SUCCESSES = ("openai-embed", "determinism", "batch")

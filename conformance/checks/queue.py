@@ -7,15 +7,14 @@ from typing import Any
 from embedcheck.conformance.checks.base import (
     CheckContext,
     CheckFailed,
-    Outcome,
     check,
     excerpt,
     is_success,
     short,
 )
 from embedcheck.conformance.checks.extract import vectors_of
-from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Outcome, Payload
 from embedcheck.schemas.validators import compiled
 
 PENDING = ("queued", "running")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from embedcheck.conformance.checks.base import CheckContext, CheckFailed, Outcome, check, is_success
+from embedcheck.conformance.checks.base import CheckContext, CheckFailed, check, is_success
 from embedcheck.conformance.checks.extract import Matrix, cosines, matrix, vectors_of
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Outcome
 
 
 def _matrices(ctx: CheckContext, outcome: Outcome) -> list[Matrix] | None:

@@ -16,8 +16,8 @@ from embedcheck.conformance.checks.base import (
     is_client_error,
     is_success,
 )
-from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Payload
 from embedcheck.schemas.validators import compiled
 
 ERROR_SCHEMAS = {"workers-ai": ("cloudflare-v4", "error"), "openai": ("openai-embeddings", "error")}

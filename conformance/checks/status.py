@@ -8,7 +8,6 @@ from embedcheck.conformance.checks.base import (
     REJECTING,
     CheckContext,
     CheckFailed,
-    Outcome,
     check,
     each_exchange,
     each_pair,
@@ -17,8 +16,8 @@ from embedcheck.conformance.checks.base import (
     is_client_error,
     is_success,
 )
-from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Outcome, Payload
 
 JSON_ERRORS = ("workers-ai", "openai")  # profiles whose error bodies are JSON by contract
 

@@ -14,13 +14,12 @@ from embedcheck.conformance.checks.base import (
     CheckContext,
     CheckFailed,
     CheckInconclusive,
-    Outcome,
     check,
     short,
     successes,
 )
-from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Outcome, Payload
 
 # English runs at 4 to 5 characters per token; a count above half the characters is no
 # tokenizer's (a character count is 1.0, a byte count more).

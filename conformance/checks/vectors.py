@@ -13,8 +13,8 @@ from embedcheck.conformance.checks.base import (
     short,
 )
 from embedcheck.conformance.checks.extract import finite, vectors_of
-from embedcheck.conformance.generation.strategies import Payload, input_limits
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Payload
 
 MODEL_PROFILES = ("workers-ai", "worker")
 
@@ -83,17 +83,20 @@ def dims(ctx: CheckContext, payload: Payload, exchange: Exchange, output: Any) -
     return True
 
 
-def _scores(output: Any) -> list[Any]:
-    if isinstance(output, dict) and isinstance(output.get("response"), list):
-        return [s.get("score") for s in output["response"] if isinstance(s, dict)]
-    return []
+def _scores(payload: Payload, output: Any) -> list[Any]:
+    """The numbers of a scores reply: the one number of each score object."""
+    found = output.get(payload.scores) if payload.scores and isinstance(output, dict) else None
+    if not isinstance(found, list):
+        return []
+    numbers = [[v for v in s.values() if type(v) is float] for s in found if isinstance(s, dict)]
+    return [n[0] for n in numbers if n]
 
 
 @check("finite-values", "every vector value and score is a finite number", scenarios=VECTORS)
 @each_success
 def finite_values(ctx: CheckContext, payload: Payload, exchange: Exchange, output: Any) -> bool:
     vectors = [v for v in vectors_of(ctx, payload, output) or [] if isinstance(v, list)]
-    scores = _scores(output)
+    scores = _scores(payload, output)
     if not vectors and not scores:
         return False
     bad = [f"vector {i}" for i, v in enumerate(vectors) if not finite(v)]
@@ -110,41 +113,45 @@ def finite_values(ctx: CheckContext, payload: Payload, exchange: Exchange, outpu
 
 @check(
     "pooling-echoed",
-    "replies name the pooling used: the one asked for, else the schema default",
+    "replies name the settings that shape vectors (pooling): the one asked for, else the default",
     profiles=MODEL_PROFILES,
     scenarios=("embed", "pooling"),
 )
 @each_success
 def pooling_echoed(ctx: CheckContext, payload: Payload, exchange: Exchange, output: Any) -> bool:
-    record = ctx.model.record
-    if record is None or not record.pooling or payload.expects != "EmbeddingOutput":
+    if not payload.echo or not isinstance(output, dict):
         return False
-    if not isinstance(output, dict) or (not payload.pooling and "pooling" not in output):
-        return False  # nothing asked, nothing claimed
-    wanted = payload.pooling or input_limits(record.id).pooling_default
-    if output.get("pooling") != wanted:
-        raise CheckFailed(
-            f"asked for pooling {payload.pooling or '(default)'}, reply says "
-            f"{short(output.get('pooling', '(no pooling key)'))}",
-            expected=wanted,
-            actual=output.get("pooling"),
-            exchange=exchange,
-        )
-    return True
+    judged = False
+    for key, wanted, asked in payload.echo:
+        if not asked and key not in output:
+            continue  # nothing asked, nothing claimed
+        judged = True
+        if output.get(key) != wanted:
+            raise CheckFailed(
+                f"asked for {key} {wanted if asked else '(default)'}, reply says "
+                f"{short(output.get(key, f'(no {key} key)'))}",
+                expected=wanted,
+                actual=output.get(key),
+                exchange=exchange,
+            )
+    return judged
 
 
 @check(
     "score-ids",
-    "bge-m3 query scores carry each context index exactly once",
+    "query scores carry each context index exactly once",
     profiles=MODEL_PROFILES,
     scenarios=("contexts",),
 )
 @each_success
 def score_ids(ctx: CheckContext, payload: Payload, exchange: Exchange, output: Any) -> bool:
-    scores = output.get("response") if isinstance(output, dict) else None
-    if payload.expects != "QueryScoresOutput" or not isinstance(scores, list):
+    scores = output.get(payload.scores) if payload.scores and isinstance(output, dict) else None
+    if not isinstance(scores, list):
         return False
-    ids = [s.get("id") if isinstance(s, dict) else None for s in scores]
+    key = payload.score_id
+    if not key:
+        return False
+    ids = [s.get(key) if isinstance(s, dict) else None for s in scores]
     expected = list(range(payload.count))
     if sorted(map(repr, ids)) != sorted(map(repr, expected)):  # the same ids, each once
         raise CheckFailed(

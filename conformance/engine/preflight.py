@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from embedcheck.conformance.errors import ConfigError, TargetUnreachable
 from embedcheck.conformance.generation.scenarios import text_payload
-from embedcheck.conformance.generation.strategies import CORPUS
+from embedcheck.conformance.generation.texts import CORPUS
 from embedcheck.conformance.http.transport import Exchange, HttpClient
 from embedcheck.conformance.profiles import ModelSpec, Target
 

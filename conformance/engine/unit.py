@@ -25,13 +25,12 @@ from hypothesis import strategies as st
 from hypothesis.database import ExampleDatabase
 from hypothesis.errors import Flaky
 
-from embedcheck.conformance.checks import REGISTRY, Case, CheckContext, CheckFailed, Outcome
+from embedcheck.conformance.checks import REGISTRY, CheckContext, CheckFailed
 from embedcheck.conformance.checks.base import CheckInconclusive
 from embedcheck.conformance.checks.queue import is_pending, request_id
 from embedcheck.conformance.engine.breaker import Breaker
 from embedcheck.conformance.engine.options import RunOptions
 from embedcheck.conformance.generation.scenarios import SCENARIOS, Scenario
-from embedcheck.conformance.generation.strategies import claim_problem
 from embedcheck.conformance.http.transport import Exchange, HttpClient, Request
 from embedcheck.conformance.profiles import ModelSpec, Target
 from embedcheck.conformance.reports.results import (
@@ -41,6 +40,7 @@ from embedcheck.conformance.reports.results import (
     UnitResult,
     failure_kind,
 )
+from embedcheck.conformance.vocabulary import Case, Outcome, claim_problem
 
 log = logging.getLogger("embedcheck.run")
 

@@ -17,14 +17,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from embedcheck.conformance.checks.base import Case
-from embedcheck.conformance.generation.strategies import (
-    CORPUS,
-    OPENAI_REQUEST,
-    Payload,
-    invalid,
-    openai_payload,
-)
+from embedcheck.conformance.generation.invalid import invalid
+from embedcheck.conformance.generation.openai import OPENAI_REQUEST, openai_payload
+from embedcheck.conformance.generation.texts import CORPUS
+from embedcheck.conformance.vocabulary import Case, Payload
 
 UNKNOWN_MODEL = "unknown-model"
 USAGE = "usage"

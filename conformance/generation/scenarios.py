@@ -13,11 +13,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from embedcheck.conformance.checks import Case
+from embedcheck.conformance.generation import openai as O
+from embedcheck.conformance.generation import payloads as P
 from embedcheck.conformance.generation import probes
-from embedcheck.conformance.generation import strategies as S
-from embedcheck.conformance.generation.strategies import Payload
+from embedcheck.conformance.generation.limits import ModelLimits, model_limits
+from embedcheck.conformance.generation.texts import CORPUS, texts
 from embedcheck.conformance.profiles import ModelSpec, Target
+from embedcheck.conformance.vocabulary import Case, Payload
+from embedcheck.schemas import layout as L
+from embedcheck.schemas.layout import InputVariant
 
 MODEL_PROFILES = frozenset({"workers-ai", "worker"})
 ALL_PROFILES = frozenset({"workers-ai", "worker", "openai"})
@@ -48,31 +52,47 @@ class Scenario:
         return target.profile in self.profiles and self.needs(target, model)
 
 
-def _limits(model: ModelSpec) -> S.InputLimits:
+def _limits(model: ModelSpec) -> ModelLimits:
     assert model.record is not None, "model profiles run known models only"
-    return S.input_limits(model.record.id)
+    return model_limits(model.record.id)
+
+
+def _variants(model: ModelSpec, kind: str) -> tuple[InputVariant, ...]:
+    return _limits(model).layout.of_kind(kind)
 
 
 def _single(name: str) -> Callable[[Payload], Case]:
     return lambda payload: Case(name, (payload,))
 
 
+def _texts_variant(model: ModelSpec) -> InputVariant:
+    variant = _limits(model).layout.first(L.TEXTS)
+    assert variant is not None, "a model's layout has a texts variant (read_layout checks)"
+    return variant
+
+
 def text_payload(
-    target: Target, model: ModelSpec, text: str | list[str], pooling: str = ""
+    target: Target,
+    model: ModelSpec,
+    text: str | list[str],
+    settings: dict[str, Any] | None = None,
 ) -> Payload:
     """A plain valid embedding request for `text` in the target's dialect."""
     if target.profile == "openai":
         kind = "texts" if isinstance(text, list) else "text"
-        return S.openai_payload(model.name, text, kind, "float")
-    return S.embed_payload(_limits(model), text, pooling)
+        return O.openai_payload(model.name, text, kind, "float")
+    lim, variant = _limits(model), _texts_variant(model)
+    forms = lim.forms(variant)
+    form = next((f for f in forms if (f.items is not None) == isinstance(text, list)), forms[0])
+    return P.texts_payload(lim, variant, text, settings, form.name)
 
 
 def _texts(target: Target) -> st.SearchStrategy[str | list[str]]:
-    one = S.texts(1)
+    one = texts()
     return one | st.lists(one, min_size=1, max_size=4)
 
 
-# --- the model input variants ---------------------------------------------------------------
+# --- the model input variants, each kind found by the layout ---------------------------------
 
 
 def _one_request(
@@ -80,57 +100,66 @@ def _one_request(
     summary: str,
     profiles: frozenset[str],
     weight: float,
-    payloads: Callable[[S.InputLimits], st.SearchStrategy[Payload]],
-    boundaries: Callable[[S.InputLimits], list[Payload]],
+    kind: str,
     **options: Any,
 ) -> Scenario:
-    """A scenario whose cases are one payload each, drawn per model from its input limits."""
+    """A scenario whose cases are one valid payload each, of every variant of `kind`."""
+
+    def strategy(target: Target, model: ModelSpec) -> st.SearchStrategy[Case]:
+        lim = _limits(model)
+        found = [P.variant_payloads(lim, v) for v in _variants(model, kind)]
+        return st.one_of(found).map(_single(name))
+
+    def boundaries(target: Target, model: ModelSpec) -> list[Case]:
+        lim = _limits(model)
+        return [
+            Case(name, (p,)) for v in _variants(model, kind) for p in P.variant_boundaries(lim, v)
+        ]
+
     return Scenario(
         name,
         summary,
         profiles,
         weight,
-        lambda t, m: payloads(_limits(m)).map(_single(name)),
-        lambda t, m: [Case(name, (p,)) for p in boundaries(_limits(m))],
+        strategy,
+        boundaries,
+        needs=lambda t, m: bool(_variants(m, kind)),
         **options,
     )
 
 
 EMBED = _one_request(
     "embed",
-    "EmbedInput (Text, TextBatch) with every optional field",
+    "every texts variant (a text, a list of texts) with every other property of the schema",
     MODEL_PROFILES,
     1.0,
-    S.embed_payloads,
-    S.embed_boundaries,
+    L.TEXTS,
 )
-CONTEXTS = _one_request(
+CONTEXTS_SCENARIO = _one_request(
     "contexts",
-    "QueryContextsInput, with a query (scores) and without (context vectors)",
+    "every contexts variant, with a query (scores) and without (context vectors)",
     MODEL_PROFILES,
     0.5,
-    S.contexts_payloads,
-    S.contexts_boundaries,
-    needs=lambda t, m: _limits(m).query_min is not None,
-)
-REJECT = _one_request(
-    "reject",
-    "one schema violation per payload: each must get a 4xx",
-    MODEL_PROFILES,
-    1.0,
-    S.invalid_payloads,
-    S.invalid_boundaries,
+    L.CONTEXTS,
 )
 ASYNC = _one_request(
     "async",
-    "BatchInput through the queue: submit, poll until done, map ids",
+    "every batch variant through the queue: submit, poll until done, map ids",
     frozenset({"workers-ai"}),
     0.1,
-    S.batch_payloads,
-    S.batch_boundaries,
-    needs=lambda t, m: _limits(m).batch,
+    L.BATCH,
     shrink_cap=3,  # a failing job may cost the whole --async-timeout per example
     waits=True,
+)
+
+
+REJECT = Scenario(
+    "reject",
+    "one schema violation per payload, from the mutation catalogue: each must get a 4xx",
+    MODEL_PROFILES,
+    1.0,
+    lambda t, m: P.invalid_payloads(_limits(m).subject).map(_single("reject")),
+    lambda t, m: [Case("reject", (p,)) for p in P.invalid_boundaries(_limits(m).subject)],
 )
 
 # --- relations between requests -------------------------------------------------------------
@@ -147,7 +176,7 @@ DETERMINISM = Scenario(
     ALL_PROFILES,
     0.2,
     lambda t, m: _texts(t).map(lambda x: _twice(t, m, x)),
-    lambda t, m: [_twice(t, m, list(S.CORPUS[:3]))],
+    lambda t, m: [_twice(t, m, list(CORPUS[:3]))],
     requests=2,
 )
 
@@ -163,40 +192,56 @@ BATCH = Scenario(
     "distinct sentences in one batch, then each alone",
     ALL_PROFILES,
     0.2,
-    lambda t, m: st.lists(st.sampled_from(S.CORPUS), min_size=2, max_size=6, unique=True).map(
+    lambda t, m: st.lists(st.sampled_from(CORPUS), min_size=2, max_size=6, unique=True).map(
         lambda xs: _batch_case(t, m, xs)
     ),
-    lambda t, m: [_batch_case(t, m, list(S.CORPUS[:4]))],
+    lambda t, m: [_batch_case(t, m, list(CORPUS[:4]))],
     requests=4.5,  # the batch, then 2 to 6 texts alone
 )
 
 
-def _pooling_case(target: Target, model: ModelSpec, sentences: list[str]) -> Case:
+def vector_setting(model: ModelSpec) -> tuple[str, Any, Any] | None:
+    """A setting that changes the vectors (an enum the reply echoes, e.g. `pooling`) with two
+    of its values: one other than the default, then the default."""
+    variant = _texts_variant(model)
+    for key, schema in _limits(model).layout.echoed(variant).items():
+        values = list(schema["enum"])
+        default = schema.get("default", values[0])
+        others = [v for v in values if v != default]
+        if others and default in values:
+            return key, others[0], default
+    return None
+
+
+def _setting_case(target: Target, model: ModelSpec, sentences: list[str]) -> Case:
+    found = vector_setting(model)
+    assert found is not None, "the scenario applies to models with a vector setting"
+    key, other, default = found
     return Case(
         "pooling",
         (
-            text_payload(target, model, sentences, "cls"),
-            text_payload(target, model, sentences, "mean"),
+            text_payload(target, model, sentences, {key: other}),
+            text_payload(target, model, sentences, {key: default}),
         ),
     )
 
 
 POOLING = Scenario(
     "pooling",
-    "the same sentences with cls, then mean pooling",
+    "the same sentences with two values of a setting that changes vectors (cls, then mean)",
     MODEL_PROFILES,
     0.2,
-    lambda t, m: st.lists(st.sampled_from(S.CORPUS), min_size=1, max_size=3, unique=True).map(
-        lambda xs: _pooling_case(t, m, xs)
+    lambda t, m: st.lists(st.sampled_from(CORPUS), min_size=1, max_size=3, unique=True).map(
+        lambda xs: _setting_case(t, m, xs)
     ),
-    lambda t, m: [_pooling_case(t, m, [S.CORPUS[0]])],
+    lambda t, m: [_setting_case(t, m, [CORPUS[0]])],
     requests=2,
-    needs=lambda t, m: {"cls", "mean"} <= set(_limits(m).pooling),
+    needs=lambda t, m: vector_setting(m) is not None,
 )
 
 
 def _auth_cases(target: Target, model: ModelSpec) -> list[Case]:
-    base = text_payload(target, model, S.CORPUS[0])
+    base = text_payload(target, model, CORPUS[0])
     return [
         Case(
             "auth",
@@ -234,16 +279,16 @@ OPENAI_EMBED = Scenario(
     "strings, string lists, token ids and token-id lists, float and base64",
     frozenset({"openai"}),
     1.0,
-    lambda t, m: S.openai_payloads(m.name).map(_openai_case),
-    lambda t, m: [_openai_case(p) for p in S.openai_boundaries(m.name)],
+    lambda t, m: O.openai_payloads(m.name).map(_openai_case),
+    lambda t, m: [_openai_case(p) for p in O.openai_boundaries(m.name)],
 )
 OPENAI_REJECT = Scenario(
     "openai-reject",
     "one request-schema violation per payload: each must get a 4xx",
     frozenset({"openai"}),
     1.0,
-    lambda t, m: S.openai_invalid_payloads(m.name).map(_single("openai-reject")),
-    lambda t, m: [Case("openai-reject", (p,)) for p in S.openai_invalid_boundaries(m.name)],
+    lambda t, m: O.openai_invalid_payloads(m.name).map(_single("openai-reject")),
+    lambda t, m: [Case("openai-reject", (p,)) for p in O.openai_invalid_boundaries(m.name)],
 )
 
 # --- OpenAI probes of what no schema says (cases in `probes`) ---------------------------------
@@ -278,7 +323,7 @@ OPENAI_DIMENSIONS = Scenario(
 
 SCENARIOS: tuple[Scenario, ...] = (
     EMBED,
-    CONTEXTS,
+    CONTEXTS_SCENARIO,
     REJECT,
     DETERMINISM,
     BATCH,

@@ -1,4 +1,5 @@
-"""Deterministic unit vectors: each text's vector is a pure function of (model, pooling, text).
+"""Deterministic unit vectors: each text's vector is a pure function of (model, setting, text),
+where the setting is what the input asked for that changes vectors (its pooling, say).
 
 The sha256 of the key picks the vector's chunks from the codebook of the model's size (see
 `codebook`), so a text gives the same vector alone or anywhere in a batch, and a clean reply is
@@ -18,10 +19,6 @@ from embedcheck.conformance.mock.codebook import Codebook, Picks, Vectors, codeb
 from embedcheck.conformance.mock.errors import INTERNAL, ApiError
 from embedcheck.conformance.mock.json_text import JsonText
 from embedcheck.schemas import ModelRecord
-
-# bge-m3 takes no `pooling`; its dense vectors come from the CLS token, so that seeds them.
-M3_POOLING = "cls"
-DEFAULT_POOLING = "mean"
 
 _OUTSIDE_BMP = re.compile("[\U00010000-\U0010ffff]")
 
@@ -75,15 +72,13 @@ class Embedder:
         # vectors are the codebook's own: JSON is ready
         self.exact = not faults & VALUE_FAULTS and not self.low_precision
 
-    def _picks(self, model: ModelRecord, texts: Sequence[str], pooling: str) -> Picks:
+    def _picks(self, model: ModelRecord, texts: Sequence[str], setting: str) -> Picks:
         if "unicode-500" in self.faults and any(_OUTSIDE_BMP.search(t) for t in texts):
             raise ApiError(500, INTERNAL, "Internal server error", openai_code="server_error")
-        if "pooling-ignored" in self.faults:
-            pooling = DEFAULT_POOLING
         if "same-vector-for-all" in self.faults:
             texts = [""] * len(texts)
         model_key = f"{model.id}\x1e{self.model_variant}" if self.model_variant else model.id
-        prefix = f"{model_key}\x1f{pooling}\x1f".encode()
+        prefix = f"{model_key}\x1f{setting}\x1f".encode()
         return picks([prefix + text.encode() for text in texts])
 
     def _noise(self, model: ModelRecord, keys: Sequence[str]) -> Vectors:
@@ -91,9 +86,9 @@ class Embedder:
         the faults that change which text is hashed."""
         return codebook(model.dims).vectors(picks([f"\x00noise\x1f{k}".encode() for k in keys]))
 
-    def vector(self, model: ModelRecord, text: str, pooling: str) -> Vectors:
+    def vector(self, model: ModelRecord, text: str, setting: str) -> Vectors:
         """One text on its own (a bge-m3 query): no batch faults apply."""
-        rows = codebook(model.dims).vectors(self._picks(model, [text], pooling))
+        rows = codebook(model.dims).vectors(self._picks(model, [text], setting))
         if "nondeterministic" in self.faults:
             rows = _perturbed(rows, self._noise(model, [uuid.uuid4().hex]), NONDETERMINISM)
         if self.low_precision:
@@ -101,10 +96,10 @@ class Embedder:
         row: Vectors = rows[0]
         return row
 
-    def embed(self, model: ModelRecord, texts: Sequence[str], pooling: str) -> Vectors:
+    def embed(self, model: ModelRecord, texts: Sequence[str], setting: str) -> Vectors:
         """The vectors of a batch, one row per text in order (unless a fault says otherwise)."""
         n = len(texts)
-        rows = codebook(model.dims).vectors(self._picks(model, texts, pooling))
+        rows = codebook(model.dims).vectors(self._picks(model, texts, setting))
         faults = self.faults
         if "batch-variance" in faults and n > 1:
             positions = [f"position {i} of {n}" for i in range(n)]
@@ -126,22 +121,22 @@ class Embedder:
         return rows
 
     def _texts(
-        self, model: ModelRecord, texts: Sequence[str], pooling: str
+        self, model: ModelRecord, texts: Sequence[str], setting: str
     ) -> tuple[Codebook, Picks]:
         if not self.exact:
             raise RuntimeError("vector faults are on: the codebook's JSON text would hide them")
-        return codebook(model.dims), self._picks(model, texts, pooling)
+        return codebook(model.dims), self._picks(model, texts, setting)
 
-    def matrix_text(self, model: ModelRecord, texts: Sequence[str], pooling: str) -> JsonText:
+    def matrix_text(self, model: ModelRecord, texts: Sequence[str], setting: str) -> JsonText:
         """The JSON array of a batch's vectors (only when `exact`)."""
-        book, rows = self._texts(model, texts, pooling)
+        book, rows = self._texts(model, texts, setting)
         return book.matrix_text(rows)
 
     def vector_texts(
-        self, model: ModelRecord, texts: Sequence[str], pooling: str
+        self, model: ModelRecord, texts: Sequence[str], setting: str
     ) -> list[JsonText]:
         """The JSON array of each text's vector (only when `exact`)."""
-        book, rows = self._texts(model, texts, pooling)
+        book, rows = self._texts(model, texts, setting)
         return book.vector_texts(rows)
 
 

@@ -20,12 +20,14 @@ from starlette.routing import Route
 
 from embedcheck.conformance.mock.body import read_json
 from embedcheck.conformance.mock.codebook import Vectors
-from embedcheck.conformance.mock.embeddings import DEFAULT_POOLING, M3_POOLING, count_tokens
+from embedcheck.conformance.mock.embeddings import count_tokens
 from embedcheck.conformance.mock.errors import BAD_INPUT, NO_SUCH_MODEL, ApiError
+from embedcheck.conformance.mock.inference import setting_key, vector_settings
 from embedcheck.conformance.mock.routes_workers_ai import ACCOUNT
 from embedcheck.conformance.mock.state import MockState
 from embedcheck.conformance.mock.validation import clipped, violation
 from embedcheck.schemas import ModelRecord
+from embedcheck.schemas.layout import TEXTS
 
 TOKENS_KEY = "\x00token-ids:"  # token-id inputs are seeded apart from any text
 
@@ -74,7 +76,10 @@ def embeddings(
 ) -> list[Any]:
     """Each input's `embedding`: a float array (the codebook's JSON text when it can be), or
     the base64 of its little-endian float32 bytes."""
-    pooling = DEFAULT_POOLING if model.pooling else M3_POOLING
+    # The vectors a plain text input gets: each setting that changes them at its default.
+    layout = state.validators[model.id].layout
+    texts_variant = next(v for v in layout.inputs if v.kind == TEXTS)
+    setting = setting_key(vector_settings(layout, texts_variant, {}))
     faults = state.config.faults
     as_base64 = body.get("encoding_format") == "base64" and "openai-base64-ignored" not in faults
     dimensions = body.get("dimensions")
@@ -82,8 +87,8 @@ def embeddings(
         dimensions = int(dimensions)  # a valid `dimensions` may come as 256.0
     embedder = state.runner.embedder
     if embedder.exact and not as_base64 and dimensions is None:
-        return embedder.vector_texts(model, keys, pooling)
-    rows = resized(embedder.embed(model, keys, pooling), dimensions, model.dims, faults)
+        return embedder.vector_texts(model, keys, setting)
+    rows = resized(embedder.embed(model, keys, setting), dimensions, model.dims, faults)
     return [encoded(row) if as_base64 else row for row in rows]
 
 

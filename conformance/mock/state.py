@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,7 +22,9 @@ from embedcheck.conformance.mock.validation import (
     loosened,
     model_validators,
 )
-from embedcheck.schemas import ModelRecord, effective_schema, models
+from embedcheck.schemas import ModelRecord, SchemaError, effective_schema, models
+
+log = logging.getLogger("embedcheck.mock")
 
 
 @dataclass
@@ -39,7 +42,15 @@ class MockState:
     @classmethod
     def build(cls, config: MockConfig) -> MockState:
         faults = config.faults
-        records = {m.id: m for m in models() if m.provider == "workers-ai"}
+        validators = {}
+        for record in models():
+            if record.provider != "workers-ai":
+                continue
+            try:
+                validators[record.id] = model_validators(record, faults)
+            except SchemaError as exc:  # one unreadable model must not take the others down
+                log.warning("the mock does not serve %s: %s", record.id, exc)
+        records = {m.id: m for m in models() if m.id in validators}
         for record in records.values():
             codebook(record.dims)  # built now (once per process), not in the first request
         openai_schema = loosened(
@@ -51,7 +62,7 @@ class MockState:
             runner=Runner(config, Embedder(faults, config.precision, config.model_variant)),
             jobs=JobStore(config.max_jobs, config.max_job_bytes),
             models=records,
-            validators={i: model_validators(m, faults) for i, m in records.items()},
+            validators=validators,
             poll=Checker.compile(effective_schema("workers-ai-queue", "poll-request")),
             openai_request=Checker.compile(openai_schema),
             openai_names=openai_names(records.values()),

@@ -27,6 +27,7 @@ from jsonschema.protocols import Validator
 
 from embedcheck.conformance.mock.errors import BAD_INPUT, ApiError
 from embedcheck.schemas import ModelRecord, effective_schema
+from embedcheck.schemas.layout import BATCH, InputVariant, ModelLayout, read_layout
 
 NAME = "x-embedcheck-name"
 MESSAGE_LIMIT = 300  # jsonschema quotes the instance; a 10 MB text must not come back whole
@@ -105,12 +106,15 @@ class Branches:
         )
         return cls(Draft202012Validator(schema), rest, branches)
 
-    def route(self, instance: Any) -> str:
-        """The name of the one branch `instance` fits; ApiError 400 naming the field if none.
-        jsonschema-rs decides; python-jsonschema has the last word before a refusal."""
+    def route(self, instance: Any) -> int:
+        """The index of the one branch `instance` fits; ApiError 400 naming the field if none
+        (a schema without branches is its own branch 0). jsonschema-rs decides;
+        python-jsonschema has the last word before a refusal."""
         for valid in (Checker.fast_valid, Checker.full_valid):
             if valid(self.rest, instance):
-                fits = [name for name, branch in self.branches if valid(branch, instance)]
+                if not self.branches:
+                    return 0
+                fits = [i for i, (_, branch) in enumerate(self.branches) if valid(branch, instance)]
                 if len(fits) == 1:
                     return fits[0]
         raise bad_input(self.whole, instance)
@@ -118,25 +122,54 @@ class Branches:
 
 @dataclass(frozen=True)
 class ModelValidators:
-    """What a Workers AI model accepts: the whole input and, for batches, each request item."""
+    """What a Workers AI model accepts (the whole input and, for batches, each request item),
+    and what each input variant is for (read from the same schema by structure)."""
 
+    layout: ModelLayout
     input: Branches
-    item: Branches | None  # bge-m3 items are a oneOf too; the English ones are a plain object
+    item: Branches | None  # None: the model takes no batch
+
+    def variant(self, body: Any) -> InputVariant:
+        """The input variant a body validates through; ApiError 400 if none."""
+        return self.layout.inputs[self.input.route(body)]
+
+    @property
+    def batch(self) -> InputVariant | None:
+        return self.layout.first(BATCH)
+
+    @property
+    def lists(self) -> tuple[str, ...]:
+        """The keys where the variants hold their texts, contexts or queued requests."""
+        return tuple(dict.fromkeys(v.texts for v in self.layout.inputs if v.texts))
+
+    def request_variant(self, item: Any) -> InputVariant:
+        """The variant a queued request validates through (ApiError 400 if none)."""
+        batch = self.batch
+        assert batch is not None and self.item is not None, "only batches have items"
+        return batch.requests[self.item.route(item)]
 
 
 def model_validators(model: ModelRecord, faults: frozenset[str]) -> ModelValidators:
-    schema = loosened(effective_schema(model.id, "input"), faults)
-    item_schema = batch_item_schema(schema)
-    item = Branches.compile(item_schema) if "oneOf" in item_schema else None
-    return ModelValidators(Branches.compile(schema), item)
+    clean = effective_schema(model.id, "input")
+    # What each variant is for is read from the schema as published: a fault loosens what is
+    # accepted (the same branches, fewer limits), not what an input means.
+    layout = read_layout(model.id, clean, effective_schema(model.id, "output"))
+    schema = loosened(clean, faults)
+    item_schema = batch_item_schema(layout, schema)
+    item = Branches.compile(item_schema) if item_schema is not None else None
+    return ModelValidators(layout, Branches.compile(schema), item)
 
 
-def batch_item_schema(input_schema: dict[str, Any]) -> dict[str, Any]:
-    for variant in input_schema.get("oneOf", []):
-        if variant.get(NAME) == "BatchInput":
-            item: dict[str, Any] = variant["properties"]["requests"].get("items", {})
-            return item
-    return {}
+def batch_item_schema(layout: ModelLayout, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema of one queued request in `schema` (the input, maybe loosened), found where
+    the layout's batch variant holds it; None when the model takes no batch."""
+    batch = layout.first(BATCH)
+    if batch is None:
+        return None
+    branches = schema.get("oneOf") or schema.get("anyOf")
+    variant = branches[batch.index] if branches else schema
+    item: dict[str, Any] = variant["properties"][batch.texts].get("items", {})
+    return item
 
 
 def pointer(error: ValidationError) -> str:

@@ -1,6 +1,6 @@
 """`env.AI.run(model, input)` semantics shared by the v4 REST route and the Worker-style route.
 
-A body is routed by the input-schema branch it validates through. A BatchInput body goes to
+A body is routed by the input-schema branch it validates through. A batch body goes to
 the queue whether or not `?queueRequest=true` is set (Workers AI runs batches only through the
 queue, and answering with `{request_id}` keeps a schema-valid body from being refused); the flag
 on a non-batch body is ignored and the input runs at once. A body that is no valid input but
@@ -17,16 +17,16 @@ from embedcheck.conformance.mock.body import read_json
 from embedcheck.conformance.mock.errors import NOT_FOUND, ApiError, no_such_model
 from embedcheck.conformance.mock.queue import pending_status
 from embedcheck.conformance.mock.state import MockState
-from embedcheck.conformance.mock.validation import bad_input, clipped
+from embedcheck.conformance.mock.validation import ModelValidators, bad_input, clipped
 from embedcheck.schemas import ModelRecord
+from embedcheck.schemas.layout import BATCH
 
-LISTS = ("text", "contexts", "requests")
 
-
-def precheck_budget(state: MockState, body: Any) -> None:
-    """Refuse a huge list before validating it item by item (a 10 MB body of `{}` is 3M)."""
+def precheck_budget(state: MockState, validators: ModelValidators, body: Any) -> None:
+    """Refuse a huge list before validating it item by item (a 10 MB body of `{}` is 3M):
+    any list where a variant of the model holds its texts, contexts or queued requests."""
     if isinstance(body, dict):
-        for key in LISTS:
+        for key in validators.lists:
             value = body.get(key)
             if isinstance(value, list):
                 state.runner.check_budget(len(value))
@@ -54,19 +54,19 @@ def poll(state: MockState, model: ModelRecord, body: dict[str, Any]) -> Any:
 def run(state: MockState, model: ModelRecord, body: Any, size: int) -> Any:
     """The model's raw output for `body` (or the queue's reply); ApiError for a refusal."""
     validators = state.validators[model.id]
-    precheck_budget(state, body)
+    precheck_budget(state, validators, body)
     try:
-        branch = validators.input.route(body)
+        variant = validators.variant(body)
     except ApiError:
         if isinstance(body, dict) and "request_id" in body:
             return poll(state, model, body)
         raise
-    if branch == "BatchInput":
-        items: list[Any] = body["requests"]
+    if variant.kind == BATCH:
+        items: list[Any] = body[variant.texts]
         state.runner.check_budget(state.runner.batch_texts(items, validators))
         job = state.jobs.submit(model, items, size)
         return {"status": "queued", "request_id": job.request_id, "model": model.id}
-    return state.runner.run(model, branch, body)
+    return state.runner.run(model, validators.layout, variant, body)
 
 
 async def run_request(state: MockState, request: Request) -> Any:

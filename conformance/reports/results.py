@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from embedcheck.conformance.checks import ALL, REGISTRY, CheckFailed, Outcome
+from embedcheck.conformance.checks import ALL, REGISTRY, CheckFailed
 from embedcheck.conformance.generation.scenarios import SCENARIOS
-from embedcheck.conformance.generation.strategies import Payload
 from embedcheck.conformance.http.transport import NO_BODY, Exchange
 from embedcheck.conformance.profiles import PROFILES, Target
 from embedcheck.conformance.reports.curl import curl_command
@@ -39,6 +38,7 @@ from embedcheck.conformance.reports.data import (
 )
 from embedcheck.conformance.reports.redact import Redactor
 from embedcheck.conformance.verdict import Verdict, conclude
+from embedcheck.conformance.vocabulary import Outcome, Payload
 
 BODY_EXCERPT = 2000
 KINDS_SHOWN = 10  # distinct failures shown per check and column; the rest are counted

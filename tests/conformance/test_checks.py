@@ -11,12 +11,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from embedcheck.conformance.checks import ALL, REGISTRY, CheckContext, CheckFailed, Outcome
-from embedcheck.conformance.generation import strategies as S
-from tests.conformance.synthetic import context, outcome, reply, unit
+from embedcheck.conformance.checks import ALL, REGISTRY, CheckContext, CheckFailed
+from embedcheck.conformance.generation import openai as O
+from embedcheck.conformance.generation.invalid import invalid as invalid_payload
+from embedcheck.conformance.generation.limits import model_limits
+from embedcheck.conformance.vocabulary import Outcome
+from tests.conformance.synthetic import (
+    batch_payload,
+    context,
+    contexts_payload,
+    embed_payload,
+    outcome,
+    reply,
+    unit,
+)
 
-SMALL = S.input_limits("@cf/baai/bge-small-en-v1.5")
-M3 = S.input_limits("@cf/baai/bge-m3")
+SMALL = model_limits("@cf/baai/bge-small-en-v1.5")
+M3 = model_limits("@cf/baai/bge-m3")
 DIMS = 384
 
 
@@ -40,7 +51,7 @@ def embedding(texts: list[str], *, pooling: str | None = "mean", **changes: Any)
 
 
 def embed_case(body: dict[str, Any], texts: list[str], pooling: str = "", **kw: Any) -> Outcome:
-    payload = S.embed_payload(SMALL, texts, pooling)
+    payload = embed_payload(SMALL, texts, pooling)
     return outcome("embed", [payload], [reply(200, body, envelope=True, **kw)])
 
 
@@ -76,7 +87,7 @@ def test_broken_embedding_replies_are_named(check: str, body: Any, kw: dict[str,
 
 def test_the_envelope_must_say_success() -> None:
     body = {"result": embedding(TEXTS), "errors": [], "messages": []}
-    result = outcome("embed", [S.embed_payload(SMALL, TEXTS)], [reply(200, body)])
+    result = outcome("embed", [embed_payload(SMALL, TEXTS)], [reply(200, body)])
     assert "success" in fails("envelope", context(), result).message
 
 
@@ -95,8 +106,8 @@ def test_pooling_echo_is_required_only_when_asked_or_claimed() -> None:
 )
 def test_status_classes(status: int, valid_ok: bool, invalid_ok: bool) -> None:
     ctx = context()
-    valid = outcome("embed", [S.embed_payload(SMALL, "a")], [reply(status, {})])
-    bad = S.invalid(SMALL.schema, {"text": ""}, "EmbedInput/Text", "empty-string", "/text")
+    valid = outcome("embed", [embed_payload(SMALL, "a")], [reply(status, {})])
+    bad = invalid_payload(SMALL.schema, {"text": ""}, "EmbedInput/Text", "below-minLength", "/text")
     invalid = outcome("reject", [bad], [reply(status, {})])
     for name, result, ok in (
         ("valid-accepted", valid, valid_ok),
@@ -110,7 +121,7 @@ def test_status_classes(status: int, valid_ok: bool, invalid_ok: bool) -> None:
 
 def test_5xx_transport_errors_and_redirects() -> None:
     ctx = context()
-    payload = S.embed_payload(SMALL, "a")
+    payload = embed_payload(SMALL, "a")
     assert "500" in fails("no-5xx", ctx, outcome("embed", [payload], [reply(500, {})])).message
     broken = replace(reply(200, {}), status=None, error="no answer in 1 s", error_kind="timeout")
     fails("responds", ctx, outcome("embed", [payload], [broken]))
@@ -133,7 +144,7 @@ def test_5xx_transport_errors_and_redirects() -> None:
 )
 def test_error_bodies(profile: str, body: Any, ok: bool) -> None:
     ctx = context(profile)
-    bad = S.invalid(SMALL.schema, {"text": ""}, "EmbedInput/Text", "empty-string", "/text")
+    bad = invalid_payload(SMALL.schema, {"text": ""}, "EmbedInput/Text", "below-minLength", "/text")
     result = outcome("reject", [bad], [reply(400, body)])
     if ok:
         assert judge("error-body", ctx, result)
@@ -147,7 +158,7 @@ def test_error_bodies(profile: str, body: Any, ok: bool) -> None:
 
 def test_score_ids_must_cover_the_contexts_once() -> None:
     ctx = context(model="bge-m3")
-    payload = S.contexts_payload(M3, ["x", "y", "z"], "q")
+    payload = contexts_payload(M3, ["x", "y", "z"], "q")
 
     def scored(ids: list[int]) -> Outcome:
         body = {"response": [{"id": i, "score": 0.5} for i in ids]}
@@ -159,7 +170,7 @@ def test_score_ids_must_cover_the_contexts_once() -> None:
 
 
 def relation(scenario: str, groups: list[list[list[float]]], texts: list[list[str]]) -> Outcome:
-    payloads = [S.embed_payload(SMALL, t if len(t) > 1 else t[0]) for t in texts]
+    payloads = [embed_payload(SMALL, t if len(t) > 1 else t[0]) for t in texts]
     replies = [reply(200, {"shape": [len(g), DIMS], "data": g}, envelope=True) for g in groups]
     return outcome(scenario, payloads, replies)
 
@@ -216,11 +227,11 @@ def openai_reply(embeddings: list[Any], **changes: Any) -> dict[str, Any]:
 
 
 def openai_case(encoding: str, body: dict[str, Any], twin: dict[str, Any] | None = None) -> Outcome:
-    payload = S.openai_payload("bge-small-en-v1.5", "a", "text", encoding)
+    payload = O.openai_payload("bge-small-en-v1.5", "a", "text", encoding)
     payloads = [payload]
     replies = [reply(200, body)]
     if twin is not None:
-        payloads.append(S.openai_payload("bge-small-en-v1.5", "a", "text", "float"))
+        payloads.append(O.openai_payload("bge-small-en-v1.5", "a", "text", "float"))
         replies.append(reply(200, twin))
     return outcome("openai-embed", payloads, replies)
 
@@ -251,14 +262,14 @@ def test_openai_checks() -> None:
 def test_openai_bad_encoding_must_be_rejected() -> None:
     ctx = context("openai")
     body = {"model": "m", "input": "a", "encoding_format": "int8"}
-    bad = S.invalid(S.OPENAI_REQUEST, body, "R", "unknown-enum", "/encoding_format")
+    bad = invalid_payload(O.OPENAI_REQUEST, body, "R", "unknown-enum", "/encoding_format")
     fails("openai-encoding-rejected", ctx, outcome("openai-reject", [bad], [reply(200, {})]))
     assert judge("openai-encoding-rejected", ctx, outcome("openai-reject", [bad], [reply(400, {})]))
 
 
 def test_auth_must_be_refused() -> None:
     ctx = context()
-    base = S.embed_payload(SMALL, "a")
+    base = embed_payload(SMALL, "a")
     no_token = replace(base, auth="none")
     assert judge("auth-required", ctx, outcome("auth", [no_token], [reply(401, {})]))
     fails("auth-required", ctx, outcome("auth", [no_token], [reply(200, {})]))
@@ -266,8 +277,8 @@ def test_auth_must_be_refused() -> None:
 
 def test_async_batch_flow() -> None:
     ctx = context()
-    item = S.embed_payload(SMALL, ["a", "b"])
-    batch = S.batch_payload(SMALL, [item, S.embed_payload(SMALL, "c")])
+    item = embed_payload(SMALL, ["a", "b"])
+    batch = batch_payload(SMALL, [item, embed_payload(SMALL, "c")])
     submitted = reply(200, {"status": "queued", "request_id": "r1"}, envelope=True)
     running = reply(200, {"status": "running", "request_id": "r1"}, envelope=True)
 
@@ -337,8 +348,8 @@ def test_no_check_crashes_on_a_hostile_reply(
     profile: str, scenario: str, replies: list[tuple[int, Any]]
 ) -> None:
     ctx = context(profile, "bge-m3")
-    payloads = [S.contexts_payload(M3, ["x", "y"], "q"), S.embed_payload(M3, ["a", "b"])]
-    payloads += [S.batch_payload(M3, payloads[:2])]
+    payloads = [contexts_payload(M3, ["x", "y"], "q"), embed_payload(M3, ["a", "b"])]
+    payloads += [batch_payload(M3, payloads[:2])]
     exchanges = [reply(s, b) for s, b in replies]
     result = outcome(
         scenario, payloads[: len(exchanges)], exchanges[:3], polls=tuple(exchanges[3:])
@@ -364,7 +375,7 @@ def test_vector_checks_survive_any_numbers(
 ) -> None:
     ctx = context(profile)
     texts = [["s0", "s1"], ["s0"], ["s1"], ["s2"]]
-    payloads = [S.embed_payload(SMALL, t) for t in texts][: len(matrices)]
+    payloads = [embed_payload(SMALL, t) for t in texts][: len(matrices)]
     if profile == "openai":
         bodies = [openai_reply(m) for m in matrices]
     else:

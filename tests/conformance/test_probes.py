@@ -12,11 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from embedcheck.conformance.checks import REGISTRY, CheckContext, CheckFailed, Outcome
+from embedcheck.conformance.checks import REGISTRY, CheckContext, CheckFailed
 from embedcheck.conformance.checks.base import CheckInconclusive
 from embedcheck.conformance.generation import probes
-from embedcheck.conformance.generation.strategies import CORPUS, Payload, claim_problem
+from embedcheck.conformance.generation.texts import CORPUS
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.vocabulary import Outcome, Payload, claim_problem
 from tests.conformance.synthetic import context, outcome, reply, unit
 
 MODEL = "bge-small-en-v1.5"

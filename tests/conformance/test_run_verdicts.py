@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from embedcheck.cli import main
-from embedcheck.conformance.checks import ALL, REGISTRY, CheckContext, Outcome
+from embedcheck.conformance.checks import ALL, REGISTRY, CheckContext
+from embedcheck.conformance.vocabulary import Outcome
 from tests.conformance.hostile import hostile_server
 
 SMALL = "bge-small-en-v1.5"

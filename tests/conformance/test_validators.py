@@ -10,7 +10,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from embedcheck.conformance.generation import strategies as S
+from embedcheck.conformance.generation import openai as O
+from embedcheck.conformance.generation import payloads as P
+from embedcheck.conformance.generation.limits import model_limits
 from embedcheck.schemas import effective_schema, models
 from embedcheck.schemas.instances import from_schema, keys_mentioned
 from embedcheck.schemas.validators import NOT_JSON_NUMBER, compact, compile_schema, compiled
@@ -68,11 +70,12 @@ def _instances(subject: str, role: str) -> st.SearchStrategy[Any]:
     schema = effective_schema(subject, role)
     shaped = from_schema(schema, sorted(keys_mentioned(schema)))
     if role == "input" and subject in MODEL_IDS:
-        limits = S.input_limits(subject)
-        payloads = S.embed_payloads(limits) | S.invalid_payloads(limits)
+        limits = model_limits(subject)
+        valid = [P.variant_payloads(limits, v) for v in limits.layout.inputs]
+        payloads = st.one_of(valid) | P.invalid_payloads(subject)
         return shaped | json_like | payloads.map(lambda p: p.body)
-    if (subject, role) == S.OPENAI_REQUEST:
-        payloads = S.openai_payloads(MODEL_IDS[0]) | S.openai_invalid_payloads(MODEL_IDS[0])
+    if (subject, role) == O.OPENAI_REQUEST:
+        payloads = O.openai_payloads(MODEL_IDS[0]) | O.openai_invalid_payloads(MODEL_IDS[0])
         return shaped | json_like | payloads.map(lambda p: p.body)
     return shaped | json_like
 

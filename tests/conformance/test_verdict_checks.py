@@ -8,10 +8,11 @@ from dataclasses import replace
 import pytest
 
 from embedcheck.conformance.checks import REGISTRY, CheckFailed
-from embedcheck.conformance.generation import strategies as S
-from tests.conformance.synthetic import context, outcome, reply
+from embedcheck.conformance.generation.invalid import invalid
+from embedcheck.conformance.generation.limits import model_limits
+from tests.conformance.synthetic import context, embed_payload, outcome, reply
 
-SMALL = S.input_limits("@cf/baai/bge-small-en-v1.5")
+SMALL = model_limits("@cf/baai/bge-small-en-v1.5")
 CLOUDFLARE_401 = {
     "result": None,
     "success": False,
@@ -23,7 +24,7 @@ CLOUDFLARE_401 = {
 @pytest.mark.parametrize("status", [401, 403, 404, 405])
 def test_a_route_or_credentials_refusal_is_not_invalid_input_rejected(status: int) -> None:
     ctx = context()
-    bad = S.invalid(SMALL.schema, {"text": ""}, "EmbedInput/Text", "empty-string", "/text")
+    bad = invalid(SMALL.schema, {"text": ""}, "EmbedInput/Text", "below-minLength", "/text")
     result = outcome("reject", [bad], [reply(status, CLOUDFLARE_401)])
     with pytest.raises(CheckFailed) as info:
         REGISTRY["invalid-rejected"].fn(ctx, result)
@@ -36,7 +37,7 @@ def test_a_route_or_credentials_refusal_is_not_invalid_input_rejected(status: in
 @pytest.mark.parametrize("status", [400, 413, 422])
 def test_input_refusals_still_count(status: int) -> None:
     ctx = context()
-    bad = S.invalid(SMALL.schema, {"text": ""}, "EmbedInput/Text", "empty-string", "/text")
+    bad = invalid(SMALL.schema, {"text": ""}, "EmbedInput/Text", "below-minLength", "/text")
     body = {"success": False, "errors": [{"code": 5006, "message": "bad"}]}
     result = outcome("reject", [bad], [reply(status, body)])
     assert REGISTRY["invalid-rejected"].fn(ctx, result) is True
@@ -45,7 +46,7 @@ def test_input_refusals_still_count(status: int) -> None:
 
 def test_auth_required_on_an_open_server_says_how_to_skip_it() -> None:
     ctx = context()
-    no_token = replace(S.embed_payload(SMALL, "a"), auth="none")
+    no_token = replace(embed_payload(SMALL, "a"), auth="none")
     with pytest.raises(CheckFailed) as info:
         REGISTRY["auth-required"].fn(ctx, outcome("auth", [no_token], [reply(200, {})]))
     message = info.value.message

@@ -48,7 +48,7 @@ def test_route_accepts_exactly_what_the_whole_schema_accepts(name: str, instance
         assert error.status == 400 and error.code == 5006
         return
     assert validators.input.whole.is_valid(instance)
-    chosen = dict(validators.input.branches)[branch]
+    _, chosen = validators.input.branches[branch]
     assert chosen.is_valid(instance)
 
 
@@ -80,7 +80,9 @@ def _families() -> list[tuple[str, Any, list[Checker]]]:
             compiled = model_validators(record, faults)
             for part, branches in (("input", compiled.input), ("item", compiled.item)):
                 if branches is not None:
-                    source = schema if part == "input" else batch_item_schema(schema)
+                    source = (
+                        schema if part == "input" else batch_item_schema(compiled.layout, schema)
+                    )
                     checkers = [branches.rest, *(c for _, c in branches.branches)]
                     families.append((f"{record.slug} {part} {len(faults)}", source, checkers))
     for faults in (frozenset(), everything):

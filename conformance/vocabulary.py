@@ -1,0 +1,96 @@
+"""What the suite sends and what came back: `Payload`, `Case`, `Outcome`.
+
+The generation code makes these, the engine sends them, the checks judge them; the checks
+import this module, never the generation code. A payload carries everything a check may expect
+of its reply (the output variant, where its vectors or scores sit, the settings the reply must
+name), worked out from the schema when the payload was made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from embedcheck.conformance.http.transport import Exchange
+from embedcheck.schemas.validators import compiled
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One request body and everything the checks may expect of the reply."""
+
+    body: Any
+    schema: tuple[str, str]  # (subject, role) of the schema the claim is made against
+    variant: str  # the branch it fits ("EmbedInput/TextBatch"), or was mutated from
+    valid: bool = True
+    mutation: str = ""  # the one violation an invalid payload carries
+    field: str = ""  # JSON pointer of the violation
+    texts: tuple[str, ...] = ()  # inputs whose vectors come back, in order
+    expects: str = ""  # the output variant a valid payload must get ('' = any)
+    vectors: str = ""  # the output property holding the vectors ('' = none expected)
+    scores: str = ""  # the output property holding the scores ('' = none expected)
+    score_id: str = ""  # the property of each score naming its context's index
+    # Settings that change the vectors, as (key, value the reply must name, asked for): an
+    # omitted one means the schema's default, and a reply may then leave it out.
+    echo: tuple[tuple[str, Any, bool], ...] = ()
+    count: int = 0  # vectors, or scores, the reply must hold
+    queue: bool = False  # submitted to the async queue
+    items: tuple[Payload, ...] = ()  # a queued batch: what each request expects
+    auth: str = ""  # '' = the target's credentials, 'none' = no credentials, 'wrong' = bad ones
+
+    def describe(self) -> str:
+        if self.valid:
+            return f"valid {self.variant}"
+        return f"invalid {self.variant}: {self.mutation} at {self.field or '/'}"
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def claim_problem(payload: Payload) -> str:
+    """'' when the payload is what it claims to be, else why it must not be sent."""
+    schema = compiled(*payload.schema)
+    if not payload.valid:
+        if schema.is_valid(payload.body):
+            return f"{payload.describe()} is in fact valid"
+        return ""
+    problem = schema.problem(payload.body)
+    if problem:
+        return f"{payload.describe()} is in fact invalid: {problem}"
+    if schema.variants:
+        fits = schema.matching(payload.body)
+        if fits != [payload.variant.split("/")[0]]:
+            return f"{payload.describe()} fits {fits or 'no variant'}"
+    return ""
+
+
+@dataclass(frozen=True)
+class Case:
+    """What one example sends: a scenario name and its payloads, in order."""
+
+    scenario: str
+    payloads: tuple[Payload, ...]
+
+    def key(self) -> str:
+        return canonical([self.scenario, [[p.body, p.auth, p.queue] for p in self.payloads]])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    exchanges: tuple[Exchange, ...]  # exchanges[i] answers case.payloads[i]
+    polls: tuple[Exchange, ...] = ()  # async scenario: the polls after the submission
+    waited: float = 0.0  # async scenario: seconds spent polling
+
+    def pairs(self) -> Iterator[tuple[Payload, Exchange]]:
+        """Each payload with its exchange, for exchanges that got a complete reply."""
+        for payload, exchange in zip(self.case.payloads, self.exchanges, strict=False):
+            if exchange.answered:
+                yield payload, exchange
+
+    @property
+    def all_exchanges(self) -> tuple[Exchange, ...]:
+        return self.exchanges + self.polls
