@@ -208,7 +208,8 @@ def test_every_distinct_failure_of_a_check_is_in_every_report(
     findings = [f for f in data["findings"] if f["check"] == "invalid-rejected"]
     inputs = [f["exchanges"][0]["request"]["body"] for f in findings]
     # The empty text alone, an empty text inside a batch, an empty query, 101 texts: each one.
-    assert {"text": ""} in inputs and {"text": ["a", ""]} in inputs
+    assert {"text": ""} in inputs
+    assert any(isinstance(b.get("text"), list) and "" in b["text"] for b in inputs)
     assert any(len(body.get("text", [])) == 101 for body in inputs)
     assert any(body.get("query") == "" for body in inputs)
     assert len({f["kind"] for f in findings}) == len(findings) >= 4
@@ -273,7 +274,7 @@ def test_an_oversized_reply_to_an_invalid_request_is_an_acceptance_with_its_stat
     )  # fmt: skip
     assert code == 1
     finding = next(
-        f for f in data["findings"] if f["payloads"][0].endswith("empty-string at /text")
+        f for f in data["findings"] if f["payloads"][0].endswith("below-minLength at /text")
     )
     assert "answered HTTP 200 instead of a 4xx" in finding["message"]
     assert "body larger than 1500 bytes" in finding["message"]
