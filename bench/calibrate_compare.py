@@ -163,7 +163,8 @@ def main() -> int:
     d = [where[t] for t in corpus.documents]
     thresholds = Thresholds()
     print(
-        "| variant vs float32 mean | lowest cosine | 1st pct | median | mixed top-10 | verdict | reading |"
+        "| variant vs float32 mean | lowest cosine | 1st pct | median | mixed top-10 "
+        "| verdict | reading |"
     )
     print("|---|---|---|---|---|---|---|")
     for name, make in variants.items():
