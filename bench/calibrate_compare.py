@@ -24,11 +24,11 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, not installed
 
-from embedcheck.conformance.compare.corpus import builtin  # noqa: E402
-from embedcheck.conformance.compare.diagnose import diagnose, norm_gap  # noqa: E402
-from embedcheck.conformance.compare.measure import Distribution, per_text, retrieval  # noqa: E402
-from embedcheck.conformance.compare.thresholds import Thresholds  # noqa: E402
-from embedcheck.conformance.compare.verdict import decide  # noqa: E402
+from embedcheck.conformance.compare.corpus import builtin
+from embedcheck.conformance.compare.diagnose import diagnose, norm_gap
+from embedcheck.conformance.compare.measure import Distribution, per_text, retrieval
+from embedcheck.conformance.compare.thresholds import Thresholds
+from embedcheck.conformance.compare.verdict import decide
 
 Array = NDArray[np.float32]
 Cast = Callable[[Array], Array]
@@ -82,26 +82,40 @@ class MiniLM:
 
     def hidden(self, ids: list[int]) -> Array:
         w, n = self.w, len(ids)
-        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
-        x = self._ln(self.cast(x + w["embeddings.token_type_embeddings.weight"][0]), "embeddings.LayerNorm")
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:n]
+        )
+        x = self._ln(
+            self.cast(x + w["embeddings.token_type_embeddings.weight"][0]), "embeddings.LayerNorm"
+        )
         for layer in range(6):
             p = f"encoder.layer.{layer}"
             q, k, v = (
-                self._dense(x, f"{p}.attention.self.{name}").reshape(n, HEADS, -1).transpose(1, 0, 2)
+                self._dense(x, f"{p}.attention.self.{name}")
+                .reshape(n, HEADS, -1)
+                .transpose(1, 0, 2)
                 for name in ("query", "key", "value")
             )
             scores = self.cast(q @ k.transpose(0, 2, 1) / np.sqrt(q.shape[-1]))
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             attention = self.cast(scores / scores.sum(-1, keepdims=True))
             context = self.cast(attention @ v).transpose(1, 0, 2).reshape(n, -1)
-            x = self._ln(x + self._dense(context, f"{p}.attention.output.dense"), f"{p}.attention.output.LayerNorm")
+            x = self._ln(
+                x + self._dense(context, f"{p}.attention.output.dense"),
+                f"{p}.attention.output.LayerNorm",
+            )
             inner = self._dense(x, f"{p}.intermediate.dense")
-            inner = self.cast(0.5 * inner * (1 + np.tanh(0.7978845608 * (inner + 0.044715 * inner**3))))
+            inner = self.cast(
+                0.5 * inner * (1 + np.tanh(0.7978845608 * (inner + 0.044715 * inner**3)))
+            )
             x = self._ln(x + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
         return x
 
 
-def embed(model: MiniLM, ids: list[list[int]], pooling: str = "mean", normalise: bool = True) -> NDArray[np.float64]:
+def embed(
+    model: MiniLM, ids: list[list[int]], pooling: str = "mean", normalise: bool = True
+) -> NDArray[np.float64]:
     rows = []
     for one in ids:
         h = model.hidden(one).astype(np.float64)
@@ -148,7 +162,10 @@ def main() -> int:
     q = [where[t] for t in corpus.queries]
     d = [where[t] for t in corpus.documents]
     thresholds = Thresholds()
-    print(f"| variant vs float32 mean | lowest cosine | 1st pct | median | mixed top-10 | verdict | reading |")
+    print(
+        "| variant vs float32 mean | lowest cosine | 1st pct | median | mixed top-10 "
+        "| verdict | reading |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, make in variants.items():
         other = make()

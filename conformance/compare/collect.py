@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 from embedcheck.conformance.compare.sides import Matrix, Side, UnusableReply
 from embedcheck.conformance.errors import TargetUnreachable
@@ -59,10 +60,12 @@ class Collected:
         return self.a.dims != self.b.dims
 
     @property
-    def missing(self) -> Matrix:
+    def missing(self) -> NDArray[np.bool_]:
         """Which texts lack a vector on either side (a boolean per text)."""
-        lost: Matrix = np.isnan(self.a.vectors).all(axis=1) | np.isnan(self.b.vectors).all(axis=1)
-        return lost
+        lost = np.logical_or(
+            np.isnan(self.a.vectors).all(axis=1), np.isnan(self.b.vectors).all(axis=1)
+        )
+        return np.asarray(lost, dtype=np.bool_)
 
 
 def batches(count: int, size: int) -> list[range]:
