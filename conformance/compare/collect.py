@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
+from numpy.typing import NDArray
 
 from embedcheck.conformance.compare.sides import Matrix, Side, UnusableReply
 from embedcheck.conformance.errors import TargetUnreachable
@@ -60,10 +60,12 @@ class Collected:
         return self.a.dims != self.b.dims
 
     @property
-    def missing(self) -> npt.NDArray[np.bool_]:
+    def missing(self) -> NDArray[np.bool_]:
         """Which texts lack a vector on either side (a boolean per text)."""
-        lost = np.isnan(self.a.vectors).all(axis=1) | np.isnan(self.b.vectors).all(axis=1)
-        return np.asarray(lost, dtype=bool)
+        lost = np.logical_or(
+            np.isnan(self.a.vectors).all(axis=1), np.isnan(self.b.vectors).all(axis=1)
+        )
+        return np.asarray(lost, dtype=np.bool_)
 
 
 def batches(count: int, size: int) -> list[range]:

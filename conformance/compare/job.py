@@ -26,7 +26,7 @@ from embedcheck.conformance.compare.report import Comparison
 from embedcheck.conformance.compare.sides import POOLINGS, Matrix, Side
 from embedcheck.conformance.compare.thresholds import Thresholds
 from embedcheck.conformance.compare.verdict import decide
-from embedcheck.conformance.errors import ConfigError
+from embedcheck.conformance.errors import ConfigError, TargetUnreachable
 from embedcheck.conformance.profiles import PROFILES, Target, mock_target, model_spec
 from embedcheck.conformance.reports.redact import Redactor
 
@@ -168,7 +168,10 @@ def compare(config: CompareConfig) -> Comparison:
     start = time.monotonic()
     with sides_for(config) as (a, b, description), Sender(config.send) as sender:
         redactor = Redactor([a.target.token, b.target.token])
-        got = collect(sender, a, b, texts)
+        try:
+            got = collect(sender, a, b, texts)
+        except TargetUnreachable as exc:  # a reply may echo a secret: mask the one line too
+            raise TargetUnreachable(redactor.text(str(exc))) from None
         corpus_rows = [where[t.text] for t in corpus.texts]
         probes: list[PoolingProbe] = []
         measures = []
