@@ -10,7 +10,6 @@ and nothing is written.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +31,8 @@ from embedcheck.schemas.overlay_derive import derive_overlay, overlay_document
 from embedcheck.schemas.split import SPLIT_ROLES, split_input, split_output
 from embedcheck.schemas.stage import write_tree
 from embedcheck.schemas.store import forget_cached
-from embedcheck.schemas.sync_sources import SPLIT_NOTE, Fetched, model_file
+from embedcheck.schemas.sync_sources import SPLIT_NOTE, Fetched, manifest_entry, model_file
 
-CURRENT = "current"
 
 
 @dataclass(frozen=True)
@@ -59,21 +57,6 @@ def slug_of(model_id: str) -> str:
             "digits, '-', '_' or '.'"
         )
     return slug
-
-
-def _entry(item: Fetched, content: bytes, today: str) -> SchemaFile:
-    return SchemaFile(
-        path=item.path,
-        subject=item.subject,
-        role=item.role,
-        version=CURRENT,
-        origin=item.origin,
-        source_url=item.source_url,
-        retrieved=today,
-        sha256=hashlib.sha256(content).hexdigest(),
-        derived_from=item.derived_from,
-        note=item.note,
-    )
 
 
 def split_files(record: ModelRecord, full: list[Fetched]) -> list[Fetched]:
@@ -139,7 +122,7 @@ def plan_add(root: Path, record: ModelRecord, files: list[Fetched], *, today: st
         except SchemaError:
             continue  # already named by overlay_problems
         problems.extend(f"{item.path} (effective): {line}" for line in ambiguities(schema))
-    entries = [_entry(f, f.content, today) for f in files]
+    entries = [manifest_entry(f, f.content, today) for f in files]
     after = replace_files(
         Manifest(models=(*manifest.models, record), files=manifest.files), entries
     )

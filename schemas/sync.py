@@ -18,7 +18,6 @@ writes nothing; writing goes through `embedcheck.schemas.stage` (staged, then mo
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -57,9 +56,8 @@ from embedcheck.schemas.split import (
 )
 from embedcheck.schemas.stage import write_tree
 from embedcheck.schemas.store import forget_cached
-from embedcheck.schemas.sync_sources import Fetched
+from embedcheck.schemas.sync_sources import Fetched, manifest_entry
 
-CURRENT = "current"
 MERGE_NOTE = (
     "docs-site split files put back into the vendored full schema "
     "(schemas/split.py merge_input/merge_output)"
@@ -135,21 +133,6 @@ def _read(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def _new_entry(item: Fetched, content: bytes, today: str) -> SchemaFile:
-    return SchemaFile(
-        path=item.path,
-        subject=item.subject,
-        role=item.role,
-        version=CURRENT,
-        origin=item.origin,
-        source_url=item.source_url,
-        retrieved=today,
-        sha256=hashlib.sha256(content).hexdigest(),
-        derived_from=item.derived_from,
-        note=item.note,
-    )
-
-
 def _compare(item: Fetched, old: bytes | None, entry: SchemaFile | None, today: str) -> FileSync:
     old_value, new_value = decode(old), decode(item.content)
     same = old == item.content or (
@@ -161,7 +144,7 @@ def _compare(item: Fetched, old: bytes | None, entry: SchemaFile | None, today: 
     changes: tuple[Change, ...] = ()
     if old_value is not None and direction is not None and old_value != new_value:
         changes = tuple(diff_schemas(old_value, new_value, direction=direction))
-    return FileSync(item, old, item.content, _new_entry(item, item.content, today), changes)
+    return FileSync(item, old, item.content, manifest_entry(item, item.content, today), changes)
 
 
 def _folder(path: str) -> str:

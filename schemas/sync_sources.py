@@ -12,6 +12,7 @@ Every source fetches everything before anything is written; a failure is a Fetch
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -21,8 +22,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as MetaSchemaError
 
 from embedcheck.schemas.jsonfile import dump_json
-from embedcheck.schemas.manifest import ModelRecord
+from embedcheck.schemas.manifest import ModelRecord, SchemaFile
 from embedcheck.schemas.split import SPLIT_ROLES, split_input, split_output
+from embedcheck.schemas.store import CURRENT
 from embedcheck.schemas.sync_http import FetchError, JsonGetter, envelope_errors
 
 DOCS_BASE_URL = "https://developers.cloudflare.com/workers-ai/models"
@@ -221,3 +223,19 @@ def fetch_all(source: Source, models: list[ModelRecord], timeout: float) -> list
         timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
     ) as client:
         return source.fetch(JsonGetter(client, secret=source.secret), models)
+
+
+def manifest_entry(item: Fetched, content: bytes, today: str) -> SchemaFile:
+    """The manifest record of a fetched file: its provenance and the hash of `content`."""
+    return SchemaFile(
+        path=item.path,
+        subject=item.subject,
+        role=item.role,
+        version=CURRENT,
+        origin=item.origin,
+        source_url=item.source_url,
+        retrieved=today,
+        sha256=hashlib.sha256(content).hexdigest(),
+        derived_from=item.derived_from,
+        note=item.note,
+    )
