@@ -34,7 +34,6 @@ from embedcheck.schemas.store import forget_cached
 from embedcheck.schemas.sync_sources import SPLIT_NOTE, Fetched, manifest_entry, model_file
 
 
-
 @dataclass(frozen=True)
 class AddPlan:
     root: Path
