@@ -73,6 +73,9 @@ class Check:
     fn: CheckFn
     scenarios: frozenset[str] | None  # None: every scenario
     profiles: frozenset[str] | None  # None: every profile
+    # Judges what was sent even when the breaker stopped the rest of the outcome: a reset
+    # that tripped it is itself the finding, and must not vanish as "not sent".
+    partial: bool = False
 
     def applies(self, profile: str, scenario: str) -> bool:
         return (self.profiles is None or profile in self.profiles) and (
@@ -97,6 +100,7 @@ def check(
     *,
     scenarios: tuple[str, ...] | None = None,
     profiles: tuple[str, ...] | None = None,
+    partial: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
         if name in REGISTRY:
@@ -107,6 +111,7 @@ def check(
             fn,
             frozenset(scenarios) if scenarios is not None else None,
             frozenset(profiles) if profiles is not None else None,
+            partial,
         )
         return fn
 

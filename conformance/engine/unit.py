@@ -279,12 +279,16 @@ class UnitRun:
     def judge(self, outcome: Outcome, origin: str) -> list[str]:
         """Run every check on `outcome`, tally, keep findings; the names of the failed checks."""
         self.result.examples += 1
+        checks = self.checks
         if any(e.skipped for e in outcome.all_exchanges):
-            return []
+            # The breaker stopped this outcome half-way: only what was sent can be judged.
+            if all(e.skipped for e in outcome.all_exchanges):
+                return []
+            checks = [c for c in checks if c.partial]
         inconclusive = any(e.inconclusive for e in outcome.all_exchanges)
         failed = []
         size = len(outcome.case.key())
-        for check in self.checks:
+        for check in checks:
             tally = self.result.tallies.setdefault(check.name, Tally())
             if inconclusive:
                 tally.inconclusive += 1
