@@ -19,6 +19,7 @@ from embedcheck.conformance.checks.base import (
     Check,
     CheckContext,
     CheckFailed,
+    CheckWarning,
     Tolerances,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "Check",
     "CheckContext",
     "CheckFailed",
+    "CheckWarning",
     "Tolerances",
     "auth",
     "dimensions",

@@ -4,6 +4,10 @@ A check takes the context (target, model, tolerances) and the outcome of one cas
 sent and the exchanges they got). It returns True when it judged something and it held, False
 when nothing in the outcome was its business, or raises `CheckFailed` carrying what was expected
 and what came. Reports are rendered from that data, never parsed back from messages.
+
+A finding has a severity: a FAILURE breaks the contract; a WARNING (`CheckWarning`) is
+something the contract is silent about that a user should know (an input silently truncated).
+Warnings are in every report and fail the run only with `--strict`.
 """
 
 from __future__ import annotations
@@ -18,7 +22,14 @@ from embedcheck.conformance.profiles import ModelSpec, Target
 from embedcheck.conformance.vocabulary import Outcome, Payload
 
 
+FAILURE = "failure"
+WARNING = "warning"
+SEVERITIES = (FAILURE, WARNING)
+
+
 class CheckFailed(Exception):
+    severity = FAILURE
+
     def __init__(
         self,
         message: str,
@@ -32,6 +43,13 @@ class CheckFailed(Exception):
         self.expected = expected
         self.actual = actual
         self.exchange = exchange
+
+
+class CheckWarning(CheckFailed):
+    """The contract is silent, but a user should know: shown everywhere, a failure only with
+    `--strict`."""
+
+    severity = WARNING
 
 
 class CheckInconclusive(Exception):
