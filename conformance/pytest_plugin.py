@@ -199,9 +199,7 @@ class EmbedcheckItem(pytest.Item):
         findings = [f for f in data["findings"] if f["check"] == self.check]
         if failed:
             shown = [f for f in findings if strict or f["severity"] != "warning"]
-            raise CheckFailedInSuite(
-                "\n\n".join(_describe(f) for f in shown) or ", ".join(failed)
-            )
+            raise CheckFailedInSuite("\n\n".join(_describe(f) for f in shown) or ", ".join(failed))
         for finding in findings:
             if finding["severity"] == "warning":
                 warnings.warn(EmbedcheckWarning(_describe(finding)), stacklevel=1)

@@ -9,6 +9,7 @@ name), worked out from the schema when the payload was made.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,10 +41,21 @@ class Payload:
     items: tuple[Payload, ...] = ()  # a queued batch: what each request expects
     auth: str = ""  # '' = the target's credentials, 'none' = no credentials, 'wrong' = bad ones
 
+    @property
+    def unicode_text(self) -> bool:
+        """False when a string in the body holds a lone surrogate (`"\\ud800"`): JSON syntax,
+        and a `type: string` to the schema, but no Unicode text. The schema does not say
+        which it is, so such a payload may get a 2xx or a 4xx (never a 5xx): not claimed valid
+        by the checks that demand an acceptance."""
+        return not _LONE_SURROGATE.search(canonical(self.body))
+
     def describe(self) -> str:
         if self.valid:
             return f"valid {self.variant}"
         return f"invalid {self.variant}: {self.mutation} at {self.field or '/'}"
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def canonical(value: Any) -> str:

@@ -21,7 +21,6 @@ from embedcheck.conformance.http.transport import Exchange
 from embedcheck.conformance.profiles import ModelSpec, Target
 from embedcheck.conformance.vocabulary import Outcome, Payload
 
-
 FAILURE = "failure"
 WARNING = "warning"
 SEVERITIES = (FAILURE, WARNING)
