@@ -40,6 +40,7 @@ class Payload:
     queue: bool = False  # submitted to the async queue
     items: tuple[Payload, ...] = ()  # a queued batch: what each request expects
     auth: str = ""  # '' = the target's credentials, 'none' = no credentials, 'wrong' = bad ones
+    probe: str = ""  # what a probe payload is for, in its scenario's words (long-input: "over")
 
     @property
     def unicode_text(self) -> bool:
@@ -51,7 +52,7 @@ class Payload:
 
     def describe(self) -> str:
         if self.valid:
-            return f"valid {self.variant}"
+            return f"valid {self.variant}" + (f" ({self.probe})" if self.probe else "")
         return f"invalid {self.variant}: {self.mutation} at {self.field or '/'}"
 
 

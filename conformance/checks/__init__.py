@@ -5,6 +5,7 @@ from __future__ import annotations
 from embedcheck.conformance.checks import (
     auth,
     dimensions,
+    long_input,
     models,
     openai,
     queue,
@@ -33,6 +34,7 @@ __all__ = [
     "Tolerances",
     "auth",
     "dimensions",
+    "long_input",
     "models",
     "openai",
     "queue",
@@ -46,7 +48,10 @@ __all__ = [
 
 
 # Report order: the HTTP layer first, then bodies, vectors, relations, and the special flows.
-MODULES = (status, shapes, vectors, relations, queue, auth, openai, models, usage, dimensions)
+MODULES = (
+    *(status, shapes, vectors, relations, queue, auth, openai, models, usage, dimensions),
+    long_input,
+)
 ALL: tuple[Check, ...] = tuple(
     c for m in MODULES for c in REGISTRY.values() if c.fn.__module__ == m.__name__
 )
