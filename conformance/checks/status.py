@@ -74,7 +74,7 @@ def valid_accepted(ctx: CheckContext, payload: Payload, exchange: Exchange) -> b
     if not payload.valid or payload.auth or _judged_elsewhere(exchange):
         return False
     if not payload.unicode_text:
-        return False  # a lone surrogate: a 4xx is as right as a 2xx (no-5xx judges the rest)
+        return False  # a lone surrogate, a noncharacter, NUL: a 4xx is as right as a 2xx
     if not is_success(exchange):
         raise CheckFailed(
             f"{payload.describe()} refused with HTTP {exchange.status}: {excerpt(exchange)}",
