@@ -150,6 +150,12 @@ def is_client_error(exchange: Exchange) -> bool:
     return exchange.status is not None and 400 <= exchange.status < 500
 
 
+def judged_elsewhere(exchange: Exchange) -> bool:
+    """Redirects and 5xx are `responds`' and `no-5xx`'s findings, no other check's."""
+    status = exchange.status or 0
+    return 300 <= status < 400 or status >= 500
+
+
 def excerpt(exchange: Exchange, limit: int = 300) -> str:
     if exchange.error_kind == "too-large":
         return f"({exchange.error}; --max-response-bytes raises the cap)"

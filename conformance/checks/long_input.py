@@ -24,6 +24,7 @@ from embedcheck.conformance.checks.base import (
     excerpt,
     is_client_error,
     is_success,
+    judged_elsewhere,
 )
 from embedcheck.conformance.checks.extract import Matrix, cosine, matrix, vectors_of
 from embedcheck.conformance.http.transport import Exchange
@@ -49,12 +50,6 @@ def _vector(ctx: CheckContext, payload: Payload, exchange: Exchange) -> Matrix |
     return rows if rows is not None and len(rows) == 1 else None
 
 
-def _elsewhere(exchange: Exchange) -> bool:
-    """Redirects and 5xx are responds' and no-5xx's findings."""
-    status = exchange.status or 0
-    return 300 <= status < 400 or status >= 500
-
-
 def _words(payload: Payload) -> int:
     return len(payload.texts[0].split()) if payload.texts else 0
 
@@ -70,7 +65,7 @@ class _Judge:
         assert ctx.model.record is not None, "the scenario runs for known models only"
         self.ctx = ctx
         self.limit = ctx.model.record.max_input_tokens
-        self.pairs = [(p, e) for p, e in outcome.pairs() if not _elsewhere(e)]
+        self.pairs = [(p, e) for p, e in outcome.pairs() if not judged_elsewhere(e)]
         self.warnings: list[CheckWarning] = []
         self.undecided: list[str] = []
 
