@@ -168,7 +168,8 @@ def run_log(path: Path | None, redactor: Redactor) -> Iterator[None]:
         yield
         return
     # One log per run, as with the reports (worker processes' records are handled here too).
-    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    # A lone surrogate (the suite sends some texts holding one) is written as its escape.
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8", errors="backslashreplace")
     handler.addFilter(RedactingFilter(redactor))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     previous = log.level

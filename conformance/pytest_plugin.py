@@ -21,6 +21,7 @@ report data for tests of your own.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -75,6 +76,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"minimum cosine between identical requests ({tolerances.determinism_cosine})",
     )
     add("--embedcheck-report-dir", type=Path, help="also write the report files there")
+    add(
+        "--embedcheck-strict",
+        action="store_true",
+        help="a check that only warned fails too (else: it passes with a pytest warning)",
+    )
 
 
 def _token(profile: str | None) -> str | None:
@@ -97,6 +103,7 @@ def config_from(options: pytest.Config) -> RunConfig:
         timeout=get("embedcheck_timeout"),
         workers=get("embedcheck_workers"),
         rate_limit=get("embedcheck_rate_limit"),
+        strict=get("embedcheck_strict"),
         tolerances=Tolerances(
             batch_cosine=get("embedcheck_tolerance"),
             determinism_cosine=get("embedcheck_determinism_tolerance"),
@@ -163,6 +170,11 @@ class CheckFailedInSuite(Exception):
     pass
 
 
+class EmbedcheckWarning(UserWarning):
+    """A check warned: the contract is silent, but the target does something a user should
+    know (--embedcheck-strict makes it a failure)."""
+
+
 class EmbedcheckChecks(pytest.Collector):
     """The `embedcheck` node: its items are the checks, as `embedcheck::<check>`."""
 
@@ -181,16 +193,20 @@ class EmbedcheckItem(pytest.Item):
     def runtest(self) -> None:
         data = suite_data(self.config)
         row = data["scorecard"].get(self.check, {})
-        failed = [c for c, tally in row.items() if tally["status"] == "failed"]
+        strict = data["strict"]
+        failing = ("failed", "warning") if strict else ("failed",)
+        failed = [c for c, tally in row.items() if tally["status"] in failing]
+        findings = [f for f in data["findings"] if f["check"] == self.check]
         if failed:
-            findings = [f for f in data["findings"] if f["check"] == self.check]
-            raise CheckFailedInSuite(
-                "\n\n".join(_describe(f) for f in findings) or ", ".join(failed)
-            )
+            shown = [f for f in findings if strict or f["severity"] != "warning"]
+            raise CheckFailedInSuite("\n\n".join(_describe(f) for f in shown) or ", ".join(failed))
+        for finding in findings:
+            if finding["severity"] == "warning":
+                warnings.warn(EmbedcheckWarning(_describe(finding)), stacklevel=1)
         unjudged = [c for c in data["unjudged"] if c["check"] == self.check]
         if unjudged:
             pytest.skip("not judged: " + "; ".join(f"{c['column']}: {c['why']}" for c in unjudged))
-        if not any(tally["status"] == "passed" for tally in row.values()):
+        if not any(tally["status"] in ("passed", "warning") for tally in row.values()):
             pytest.skip("does not apply to this target")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

@@ -9,6 +9,7 @@ name), worked out from the schema when the payload was made.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,11 +40,45 @@ class Payload:
     queue: bool = False  # submitted to the async queue
     items: tuple[Payload, ...] = ()  # a queued batch: what each request expects
     auth: str = ""  # '' = the target's credentials, 'none' = no credentials, 'wrong' = bad ones
+    probe: str = ""  # what a probe payload is for, in its scenario's words (long-input: "over")
+
+    @property
+    def unicode_text(self) -> bool:
+        """False when a string in the body holds a lone surrogate (`"\\ud800"`: JSON syntax,
+        and a `type: string` to the schema, but no character), a noncharacter (U+FFFE,
+        U+FDD0) or NUL. The schema does not say whether these are text, so such a payload may
+        get a 2xx or a 4xx (never a 5xx): not claimed valid by the checks that demand an
+        acceptance."""
+        return not any(_NOT_TEXT.search(text) for text in strings(self.body))
 
     def describe(self) -> str:
         if self.valid:
-            return f"valid {self.variant}"
+            return f"valid {self.variant}" + (f" ({self.probe})" if self.probe else "")
         return f"invalid {self.variant}: {self.mutation} at {self.field or '/'}"
+
+
+# What a JSON string may hold that is no text a server owes an embedding for: lone surrogates
+# (no character at all), noncharacters (reserved for a program's internal use) and NUL. A
+# bidi control is an ordinary character, and must be embedded.
+_NOT_TEXT = re.compile(
+    "[\ud800-\udfff\x00\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
+)
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, keys included."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
 
 
 def canonical(value: Any) -> str:

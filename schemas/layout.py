@@ -14,11 +14,15 @@ The semantics no schema states are written once, here, keyed on what the schema 
   VECTORS; with two VECTORS variants, contexts get the one whose list shares its key with the
   SCORES variant (`response`), plain texts the other (`data`);
 - which settings change the vectors: an input enum the answering output also declares
-  (`pooling`, echoed in replies); its `default` is what an omitted one means.
+  (`pooling`, echoed in replies); its `default` is what an omitted one means;
+- what a text over the model's limit gets: a boolean input property whose description speaks
+  of truncating (bge-m3's `truncate_inputs`: "error out or truncate") switches between a
+  refusal (false, its default) and truncation (true); without one, the schema is silent.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -282,6 +286,32 @@ class ModelLayout:
         if answer is None:
             return {}
         return {k: v for k, v in variant.settings.items() if "enum" in v and k in answer.properties}
+
+
+_TRUNCATES = re.compile(r"\btruncat", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TruncationSwitch:
+    """A boolean input property saying whether a too long text is truncated or refused."""
+
+    key: str
+    default: bool
+
+    def truncates(self, body: Any) -> bool:
+        """Whether `body` asks for truncation (the property, else its default)."""
+        value = body.get(self.key, self.default) if isinstance(body, dict) else self.default
+        return value is True
+
+
+def truncation_switch(schema: Any) -> TruncationSwitch | None:
+    """The property of an object schema (an input variant) that says whether a text over the
+    model's limit is truncated (true) or refused (false), found by its type and description."""
+    for key, prop in _properties(schema if isinstance(schema, dict) else {}).items():
+        description = prop.get("description", "") if isinstance(prop, dict) else ""
+        if types_of(prop) == {"boolean"} and _TRUNCATES.search(str(description)):
+            return TruncationSwitch(key, prop.get("default") is True)
+    return None
 
 
 def read_layout(subject: str, input_schema: Schema, output_schema: Schema) -> ModelLayout:

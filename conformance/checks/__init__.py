@@ -5,6 +5,7 @@ from __future__ import annotations
 from embedcheck.conformance.checks import (
     auth,
     dimensions,
+    long_input,
     models,
     openai,
     queue,
@@ -19,6 +20,7 @@ from embedcheck.conformance.checks.base import (
     Check,
     CheckContext,
     CheckFailed,
+    CheckWarning,
     Tolerances,
 )
 
@@ -28,9 +30,11 @@ __all__ = [
     "Check",
     "CheckContext",
     "CheckFailed",
+    "CheckWarning",
     "Tolerances",
     "auth",
     "dimensions",
+    "long_input",
     "models",
     "openai",
     "queue",
@@ -44,7 +48,10 @@ __all__ = [
 
 
 # Report order: the HTTP layer first, then bodies, vectors, relations, and the special flows.
-MODULES = (status, shapes, vectors, relations, queue, auth, openai, models, usage, dimensions)
+MODULES = (
+    *(status, shapes, vectors, relations, queue, auth, openai, models, usage, dimensions),
+    long_input,
+)
 ALL: tuple[Check, ...] = tuple(
     c for m in MODULES for c in REGISTRY.values() if c.fn.__module__ == m.__name__
 )

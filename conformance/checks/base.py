@@ -4,6 +4,10 @@ A check takes the context (target, model, tolerances) and the outcome of one cas
 sent and the exchanges they got). It returns True when it judged something and it held, False
 when nothing in the outcome was its business, or raises `CheckFailed` carrying what was expected
 and what came. Reports are rendered from that data, never parsed back from messages.
+
+A finding has a severity: a FAILURE breaks the contract; a WARNING (`CheckWarning`) is
+something the contract is silent about that a user should know (an input silently truncated).
+Warnings are in every report and fail the run only with `--strict`.
 """
 
 from __future__ import annotations
@@ -17,8 +21,14 @@ from embedcheck.conformance.http.transport import Exchange
 from embedcheck.conformance.profiles import ModelSpec, Target
 from embedcheck.conformance.vocabulary import Outcome, Payload
 
+FAILURE = "failure"
+WARNING = "warning"
+SEVERITIES = (FAILURE, WARNING)
+
 
 class CheckFailed(Exception):
+    severity = FAILURE
+
     def __init__(
         self,
         message: str,
@@ -32,6 +42,13 @@ class CheckFailed(Exception):
         self.expected = expected
         self.actual = actual
         self.exchange = exchange
+
+
+class CheckWarning(CheckFailed):
+    """The contract is silent, but a user should know: shown everywhere, a failure only with
+    `--strict`."""
+
+    severity = WARNING
 
 
 class CheckInconclusive(Exception):
@@ -131,6 +148,12 @@ NOT_ABOUT_INPUT = {401: "unauthorized", 403: "forbidden", 404: "not found", 405:
 
 def is_client_error(exchange: Exchange) -> bool:
     return exchange.status is not None and 400 <= exchange.status < 500
+
+
+def judged_elsewhere(exchange: Exchange) -> bool:
+    """Redirects and 5xx are `responds`' and `no-5xx`'s findings, no other check's."""
+    status = exchange.status or 0
+    return 300 <= status < 400 or status >= 500
 
 
 def excerpt(exchange: Exchange, limit: int = 300) -> str:

@@ -20,6 +20,7 @@ from embedcheck.conformance.checks.base import (
     check,
     is_client_error,
     is_success,
+    judged_elsewhere,
     short,
 )
 from embedcheck.conformance.checks.extract import Matrix, matrix, vectors_of
@@ -113,12 +114,6 @@ class _Judge:
         return self.honoured(payload, exchange, value)
 
 
-def _elsewhere(exchange: Exchange) -> bool:
-    """Redirects and 5xx are responds' and no-5xx's findings."""
-    status = exchange.status or 0
-    return 300 <= status < 400 or status >= 500
-
-
 @check(
     "dimensions-honoured",
     "`dimensions` gives vectors of that length, renormalised, or a 4xx; out-of-range values "
@@ -133,7 +128,9 @@ def dimensions_honoured(ctx: CheckContext, outcome: Outcome) -> bool:
     judge = _Judge(ctx, reference)
     if reference is None:
         judge.undecided.append("the request without dimensions got no vectors back")
-    judged = [judge.judge(p, e) for p, e in pairs if "dimensions" in p.body and not _elsewhere(e)]
+    judged = [
+        judge.judge(p, e) for p, e in pairs if "dimensions" in p.body and not judged_elsewhere(e)
+    ]
     if judge.undecided:
         raise CheckInconclusive("; ".join(judge.undecided))
     return any(judged)

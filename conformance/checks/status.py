@@ -15,6 +15,7 @@ from embedcheck.conformance.checks.base import (
     excerpt,
     is_client_error,
     is_success,
+    judged_elsewhere,
 )
 from embedcheck.conformance.http.transport import Exchange
 from embedcheck.conformance.vocabulary import Outcome, Payload
@@ -62,17 +63,13 @@ def no_server_error(ctx: CheckContext, exchange: Exchange) -> bool:
     return True
 
 
-def _judged_elsewhere(exchange: Exchange) -> bool:
-    """Redirects and 5xx are `responds`' and `no-5xx`' findings, not the status checks'."""
-    status = exchange.status or 0
-    return 300 <= status < 400 or status >= 500
-
-
 @check("valid-accepted", "a payload the input schema accepts gets a 2xx reply", scenarios=ACCEPTING)
 @each_pair
 def valid_accepted(ctx: CheckContext, payload: Payload, exchange: Exchange) -> bool:
-    if not payload.valid or payload.auth or _judged_elsewhere(exchange):
+    if not payload.valid or payload.auth or judged_elsewhere(exchange):
         return False
+    if not payload.unicode_text:
+        return False  # a lone surrogate, a noncharacter, NUL: a 4xx is as right as a 2xx
     if not is_success(exchange):
         raise CheckFailed(
             f"{payload.describe()} refused with HTTP {exchange.status}: {excerpt(exchange)}",
@@ -88,7 +85,7 @@ def valid_accepted(ctx: CheckContext, payload: Payload, exchange: Exchange) -> b
 )
 @each_reply
 def invalid_rejected(ctx: CheckContext, payload: Payload, exchange: Exchange) -> bool:
-    if payload.valid or _judged_elsewhere(exchange):
+    if payload.valid or judged_elsewhere(exchange):
         return False
     if exchange.status in NOT_ABOUT_INPUT:
         raise CheckFailed(

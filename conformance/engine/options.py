@@ -46,6 +46,7 @@ class RunOptions:
     boundaries: bool = True  # send the boundary cases (the same on every run)
     scenarios: tuple[str, ...] = ()  # empty: all (a testing aid; checks select scenarios too)
     allow_inconclusive: bool = False  # exit 0 when nothing failed, even if not all was judged
+    strict: bool = False  # a warning (the contract is silent, a user should know) fails the run
     network: NetworkOptions = field(default_factory=NetworkOptions)  # proxy and CAs
 
     def __post_init__(self) -> None:

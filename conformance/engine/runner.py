@@ -167,6 +167,7 @@ def run(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     result = RunResult(targets, run_seed, _settings(options), started)
     result.allow_inconclusive = options.allow_inconclusive
+    result.strict = options.strict
     refuse_idle_checks(targets, checks, options)
     limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
     breaker = Breaker(BREAKER, options.max_retry_wait)
@@ -220,4 +221,5 @@ def _settings(options: RunOptions) -> dict[str, Any]:
         "async_timeout_s": options.tolerances.async_timeout,
         "example_db": str(options.example_db) if options.example_db else None,
         "allow_inconclusive": options.allow_inconclusive,
+        "strict": options.strict,
     }

@@ -26,7 +26,7 @@ from hypothesis.database import ExampleDatabase
 from hypothesis.errors import Flaky
 
 from embedcheck.conformance.checks import REGISTRY, CheckContext, CheckFailed
-from embedcheck.conformance.checks.base import CheckInconclusive
+from embedcheck.conformance.checks.base import WARNING, CheckInconclusive
 from embedcheck.conformance.checks.queue import is_pending, request_id
 from embedcheck.conformance.engine.breaker import Breaker
 from embedcheck.conformance.engine.options import RunOptions
@@ -296,7 +296,11 @@ class UnitRun:
             try:
                 judged = check.fn(self.ctx, outcome)
             except CheckFailed as failure:
-                tally.failed += 1
+                # A warning is kept and shrunk like a failure; only the verdict weighs it apart.
+                if failure.severity == WARNING:
+                    tally.warned += 1
+                else:
+                    tally.failed += 1
                 failed.append(check.name)
                 self.result.keep(
                     Finding(
@@ -311,7 +315,13 @@ class UnitRun:
                         failure_kind(failure, outcome),
                     )
                 )
-                log.info("%s failed on %s: %s", check.name, self.result.column, failure.message)
+                log.info(
+                    "%s %s on %s: %s",
+                    check.name,
+                    "warned" if failure.severity == WARNING else "failed",
+                    self.result.column,
+                    failure.message,
+                )
                 continue
             except CheckInconclusive as why:
                 tally.inconclusive += 1

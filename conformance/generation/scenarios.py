@@ -17,11 +17,14 @@ from embedcheck.conformance.generation import openai as O
 from embedcheck.conformance.generation import payloads as P
 from embedcheck.conformance.generation import probes
 from embedcheck.conformance.generation.limits import ModelLimits, model_limits
+from embedcheck.conformance.generation.long_inputs import SCENARIO as SCENARIO_LONG_INPUT
+from embedcheck.conformance.generation.long_inputs import long_input_case
 from embedcheck.conformance.generation.texts import CORPUS, texts
 from embedcheck.conformance.profiles import ModelSpec, Target
 from embedcheck.conformance.vocabulary import Case, Payload
+from embedcheck.schemas import effective_schema
 from embedcheck.schemas import layout as L
-from embedcheck.schemas.layout import InputVariant
+from embedcheck.schemas.layout import InputVariant, truncation_switch
 
 MODEL_PROFILES = frozenset({"workers-ai", "worker"})
 ALL_PROFILES = frozenset({"workers-ai", "worker", "openai"})
@@ -321,6 +324,36 @@ OPENAI_DIMENSIONS = Scenario(
     requests=3,
 )
 
+# --- texts at a model's token limit ------------------------------------------------------------
+
+
+def _long_input_cases(target: Target, model: ModelSpec) -> list[Case]:
+    assert model.record is not None, "the scenario needs the model's max_input_tokens"
+    if target.profile == "openai":
+        schema = effective_schema(*O.OPENAI_REQUEST)
+    else:
+        schema = _texts_variant(model).schema
+    return [
+        long_input_case(
+            lambda text, settings: text_payload(target, model, text, settings or None),
+            model.record.max_input_tokens,
+            truncation_switch(schema),
+        )
+    ]
+
+
+LONG_INPUT = Scenario(
+    SCENARIO_LONG_INPUT,
+    "texts just under, at and over the model's max_input_tokens, with the schema's truncation "
+    "switch (if any) off and on",
+    ALL_PROFILES,
+    0.0,
+    None,
+    _long_input_cases,
+    needs=lambda t, m: m.record is not None,
+    requests=5,
+)
+
 SCENARIOS: tuple[Scenario, ...] = (
     EMBED,
     CONTEXTS_SCENARIO,
@@ -335,4 +368,5 @@ SCENARIOS: tuple[Scenario, ...] = (
     OPENAI_UNKNOWN_MODEL,
     OPENAI_USAGE,
     OPENAI_DIMENSIONS,
+    LONG_INPUT,
 )

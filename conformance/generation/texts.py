@@ -1,9 +1,10 @@
 """Texts and corpora: what the suite embeds, valid by construction for a text's bounds.
 
 Texts stay short in tokens (at most ~100 words, fewer when the model's `max_input_tokens` is
-small) and use printable characters only: the suite asserts what the schemas promise, not how
-a tokenizer copes with control characters. Boundaries get explicit weight: 1 character, long,
-non-ASCII, emoji, whitespace-only.
+small). Boundaries get explicit weight: 1 character, long, non-ASCII, emoji, whitespace-only,
+and malformed Unicode (`MALFORMED`: lone surrogates, noncharacters, NUL, bidi controls), which
+a server may refuse (4xx) or embed (2xx), never answer with a 5xx; a lone surrogate is no
+Unicode text at all, so no check demands that it be accepted (`Payload.unicode_text`).
 """
 
 from __future__ import annotations
@@ -74,6 +75,27 @@ NON_ASCII = (
 WHITESPACE = " \t\n\u00a0\u2003\u3000"
 
 
+# Code points real servers stumble on (two answered a lone surrogate with HTTP 500): lone high
+# and low surrogates (JSON "\ud800": valid syntax, no character), noncharacters, NUL, bidi
+# overrides and isolates, a byte-order mark inside a text.
+LONE_SURROGATES = ("a\ud800b", "\udc00", "x\udbff")
+MALFORMED = (
+    *LONE_SURROGATES,
+    "a\ufffeb",
+    "\ufdd0",
+    "end\uffff",
+    "a\x00b",
+    "\x00",
+    "\u202eevil\u202c",
+    "\u2067isolate\u2069",
+    "mid\ufeffbom",
+)
+# Drawn texts (as fragments) hold the valid ones only: a lone surrogate costs every schema
+# check of its payload the slow validator (jsonschema-rs cannot take it in), and the boundary
+# cases already send one to every variant of every model on every run.
+DRAWN_MALFORMED = tuple(m for m in MALFORMED if m not in LONE_SURROGATES)
+
+
 # One character from each corner of Unicode a tokenizer meets: Latin, Latin-1, Greek, Cyrillic,
 # Hebrew and Arabic (right to left), Devanagari, Thai, CJK, kana, Hangul, digits of other
 # scripts, currency and math symbols, punctuation, and characters outside the BMP (emoji,
@@ -114,6 +136,7 @@ FRAGMENTS = (
     "\uff46\uff55\uff4c\uff4c",  # fullwidth "full"
     "\u00a0",
     "\u3000",
+    *DRAWN_MALFORMED,
 )
 PRINTABLE = string.ascii_letters + string.digits + string.punctuation + " "
 # Code points drawn one by one, beyond ASCII: a fixed sample (Hypothesis keeps the shrinking
@@ -215,7 +238,10 @@ def text_pool(bounds: TextBounds = ANY_TEXT) -> tuple[str, ...]:
 def boundary_texts(bounds: TextBounds = ANY_TEXT) -> list[str]:
     """Each kind of edge once: the shortest, a long one, non-ASCII, emoji, whitespace only."""
     long = long_text(min(80, bounds.long_words), 0)
-    edges = ("a", long, NON_ASCII[0], "🎉 " + EMOJI[6], "  \t ")
+    # Malformed Unicode twice: the valid code points (noncharacters, NUL, bidi) in one text,
+    # a lone surrogate in another (a refusal of it must not hide how the others fare).
+    odd = " ".join(m for m in MALFORMED if m not in LONE_SURROGATES)
+    edges = ("a", long, NON_ASCII[0], "🎉 " + EMOJI[6], "  \t ", odd, LONE_SURROGATES[0])
     found = [bounds.fit(t) for t in edges]
     if bounds.max_length is not None:
         found.append(bounds.fit("m" * bounds.max_length))  # the longest allowed

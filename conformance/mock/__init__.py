@@ -15,8 +15,11 @@
 Refusals: 401 code 10000 (token), 400 code 5007 (no such model), 413 code 3006 (> 10 MB, or
 more texts than `max_texts`), 400 code 3003 (empty body), 400 code 5006 (malformed JSON or a
 body the effective input schema refuses; the message names the keyword and the field's JSON
-pointer), 404 code 7003 (unknown request_id). No input gives a 5xx unless `unicode-500` is on.
-Model-specific choices are documented in `inference`, `workers_ai` and `routes_openai`.
+pointer; a lone surrogate, `"\\ud800"`, included: no text), 400 code 5006 for a text over
+the model's `max_input_tokens` where the schema's truncation switch says so (`limits`: cut
+where it says truncate or is silent; the OpenAI route refuses, as OpenAI does), 404 code 7003
+(unknown request_id). No input gives a 5xx unless `unicode-500` or `surrogate-500` is on.
+Model-specific choices are documented in `inference`, `workers_ai`, `routes_openai`, `limits`.
 """
 
 from embedcheck.conformance.mock.app import create_app

@@ -153,3 +153,12 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 def count_tokens(text: str) -> int:
     """A deterministic stand-in for a tokenizer: words and punctuation marks."""
     return len(_TOKEN.findall(text))
+
+
+def first_tokens(text: str, limit: int) -> str:
+    """`text` cut after its first `limit` tokens (as `count_tokens` counts them): what a model
+    that truncates embeds of a longer text."""
+    for index, match in enumerate(_TOKEN.finditer(text)):
+        if index == limit - 1:
+            return text[: match.end()]
+    return text

@@ -59,6 +59,15 @@ FAULTS: dict[str, Fault] = _faults(
         "(ggml-org/llama.cpp#25210)",
     ),
     (
+        "truncate-ignored",
+        "a text over max_input_tokens is cut silently even where the schema's switch "
+        "(bge-m3 `truncate_inputs` false or absent) says it errors out",
+    ),
+    (
+        "surrogate-500",
+        'a text holding a lone surrogate (JSON "\\ud800") gives HTTP 500, as two real servers did',
+    ),
+    (
         "dimensions-not-renormalised",
         "OpenAI `dimensions` cuts vectors without renormalising them (michaelfeil/infinity#538)",
     ),

@@ -21,6 +21,7 @@ from typing import Any
 from embedcheck.conformance.mock.config import MockConfig
 from embedcheck.conformance.mock.embeddings import Embedder, count_tokens, scores
 from embedcheck.conformance.mock.errors import BAD_INPUT, TOO_LARGE, ApiError
+from embedcheck.conformance.mock.limits import fitted
 from embedcheck.conformance.mock.validation import ModelValidators
 from embedcheck.schemas import ModelRecord
 from embedcheck.schemas.layout import CONTEXTS, InputVariant, ModelLayout, OutputVariant
@@ -107,6 +108,7 @@ class Runner:
     ) -> Output:
         texts = texts_of(body[variant.texts])
         self.check_budget(len(texts))
+        texts = fitted(model, variant, body, texts, self.config.faults)
         return self.vectors_output(model, layout, variant, body, texts)
 
     def query_contexts_output(
@@ -115,7 +117,13 @@ class Runner:
         """Scores per context with a query, the contexts' vectors without."""
         contexts = body[variant.texts]
         self.check_budget(len(contexts))
-        texts = [c.get(variant.context_text, "") for c in contexts]
+        texts = fitted(
+            model,
+            variant,
+            body,
+            [c.get(variant.context_text, "") for c in contexts],
+            self.config.faults,
+        )
         if not variant.query or variant.query not in body:
             return self.vectors_output(model, layout, variant, body, texts)
         answer = _answer(layout, variant, scored=True)
@@ -157,11 +165,15 @@ class Runner:
                 )
                 continue
             reference = item.get("external_reference")
+            try:
+                output: Any = self.run(model, layout, variant, item)
+            except ApiError as refusal:  # this request's own refusal (a too long text)
+                output = {"errors": [{"code": refusal.code, "message": refusal.message}]}
             responses.append(
                 {
                     "id": index,
-                    "result": self.run(model, layout, variant, item),
-                    "success": True,
+                    "result": output,
+                    "success": "errors" not in output,
                     "external_reference": reference if isinstance(reference, str) else None,
                 }
             )

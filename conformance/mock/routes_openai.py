@@ -4,7 +4,8 @@ Model names are taken case-insensitively as the Workers AI id, the gateway style
 `@cf/` (`baai/bge-m3`) or the slug; the reply echoes the name as sent; an unknown one is 404
 `model_not_found` as OpenAI answers. `dimensions` up to the model's size truncates and
 re-normalises the vector (Matryoshka style); above it is a 400. Tokens are counted as words and
-punctuation marks for text, one per id for token-id input.
+punctuation marks for text, one per id for token-id input; an input over the model's
+`max_input_tokens` is a 400, as OpenAI answers it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from embedcheck.conformance.mock.codebook import Vectors
 from embedcheck.conformance.mock.embeddings import count_tokens
 from embedcheck.conformance.mock.errors import BAD_INPUT, NO_SUCH_MODEL, ApiError
 from embedcheck.conformance.mock.inference import setting_key, vector_settings
+from embedcheck.conformance.mock.limits import refuse_long
 from embedcheck.conformance.mock.routes_workers_ai import ACCOUNT
 from embedcheck.conformance.mock.state import MockState
 from embedcheck.conformance.mock.validation import clipped, violation
@@ -118,6 +120,7 @@ def usage(faults: frozenset[str], keys: list[str], tokens: list[int]) -> dict[st
 def reply(state: MockState, body: dict[str, Any]) -> dict[str, Any]:
     model = served_model(state, body["model"])
     keys, tokens, token_ids = inputs_of(body["input"])
+    refuse_long(model, tokens)
     faults = state.config.faults
     if token_ids and "openai-token-ids-refused" in faults:
         message = "input must be a string or an array of strings"
@@ -140,7 +143,7 @@ def routes(state: MockState) -> list[Route]:
         headers = {"x-request-id": f"req_{uuid.uuid4().hex}"}
         try:
             state.check_auth(request)
-            body, _ = await read_json(request, state.config.max_body_bytes)
+            body, _ = await read_json(request, state.config.max_body_bytes, state.config.faults)
             if not state.openai_request.is_valid(body):
                 raise invalid_request(state, body)
             return renderer.success(reply(state, body), headers)

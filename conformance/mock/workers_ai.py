@@ -76,5 +76,5 @@ async def run_request(state: MockState, request: Request) -> Any:
     model = state.model(name)
     if model is None:
         raise no_such_model(clipped(name))
-    body, size = await read_json(request, state.config.max_body_bytes)
+    body, size = await read_json(request, state.config.max_body_bytes, state.config.faults)
     return run(state, model, body, size)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
-STATUSES = ("failed", "error", "passed", "inconclusive", "not-judged", "n/a")
+# A cell's status, worst first: "warning" is a finding the contract is silent about
+# (a failure only with --strict).
+STATUSES = ("failed", "error", "warning", "passed", "inconclusive", "not-judged", "n/a")
+SEVERITIES = ("failure", "warning")
 
 
 class TallyData(TypedDict):
     status: str  # one of STATUSES
     passed: int
     failed: int
+    warned: int  # examples with a warning
     inconclusive: int
     errors: int
     cut_short: int  # units of this cell stopped before the end (breaker, crash)
@@ -50,6 +54,7 @@ class ExchangeData(TypedDict):
 
 class FindingData(TypedDict):
     check: str
+    severity: str  # one of SEVERITIES
     summary: str
     column: str  # profile:model, as in `columns`
     profile: str
@@ -115,6 +120,8 @@ class ReportData(TypedDict):
     settings: dict[str, Any]
     targets: list[TargetData]
     passed: bool
+    strict: bool  # --strict: warnings fail the run
+    warnings: int  # distinct findings of warning severity shown
     interrupted: bool  # Ctrl-C: only the units finished by then are in the report
     totals: dict[str, int]  # STATUSES -> check x model cells
     checks: dict[str, str]  # name -> summary, in report order

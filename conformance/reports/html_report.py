@@ -22,6 +22,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 MARKS = {
     "passed": "✓",
     "failed": "✗",
+    "warning": "⚠",
     "error": "!",
     "inconclusive": "?",
     "not-judged": "⊘",
@@ -59,6 +60,8 @@ def _title(tally: TallyData | None) -> str:
         return f"{tally['passed']} examples passed"
     if status == "failed":
         return f"{tally['failed']} examples failed, {tally['passed']} passed"
+    if status == "warning":
+        return f"{tally['warned']} examples warned, {tally['passed']} passed"
     if status == "inconclusive":
         return "inconclusive: 429/503 after retries"
     if status == "not-judged":
@@ -117,7 +120,12 @@ def view(data: ReportData) -> dict[str, Any]:
         "profiles": [(p, [c.partition(":")[2] for c in cols]) for p, cols in profiles.items()],
         "rows": rows,
         "groups": list(groups.values()),
-        "failures": sum(len(g["findings"]) for g in groups.values()),
+        "failures": sum(
+            1 for g in groups.values() for f in g["findings"] if f["severity"] != "warning"
+        ),
+        "warnings": sum(
+            1 for g in groups.values() for f in g["findings"] if f["severity"] == "warning"
+        ),
     }
 
 

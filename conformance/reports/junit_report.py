@@ -2,7 +2,9 @@
 
 CI systems show a failed check with every distinct failure (message, input, and the curl command
 that reproduces it); inconclusive checks, and checks not judged because a check they depend on
-failed, are skipped with the reason; checks that did not apply are left out.
+failed, are skipped with the reason; checks that did not apply are left out. A check that only
+warned passes, its warnings in a `warning` property and in `system-out` (with --strict it is a
+failure of type "warning", as the run then fails on it).
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from embedcheck.conformance.reports.text import finding_text, printable
 NAME = "junit.xml"
 
 
-def _failure(check: str, findings: list[FindingData], omitted: OmittedData | None) -> ET.Element:
+def _failure(
+    check: str, findings: list[FindingData], omitted: OmittedData | None, kind: str = ""
+) -> ET.Element:
     more = len(findings) - 1 + (omitted["kinds"] if omitted else 0)
     first = printable(findings[0]["message"]) if findings else f"{check}: failed"
     message = first + (f" (+{more} more distinct failures)" if more > 0 else "")
     failure = ET.Element("failure", message=message)
+    if kind:
+        failure.set("type", kind)
     parts = [finding_text(f) for f in findings] or ["see report.json errors"]
     if omitted:
         parts.append(
@@ -35,6 +41,15 @@ def skipped_message(status: str, blocked_by: list[str]) -> str:
     if status == "not-judged":
         return f"not judged: {', '.join(blocked_by)} failed, leaving nothing to judge"
     return "inconclusive: 429/503 after retries"
+
+
+def _warnings(case: ET.Element, findings: list[FindingData]) -> None:
+    """A passing case's warnings: one property each, the whole text in system-out."""
+    properties = ET.SubElement(case, "properties")
+    for finding in findings:
+        ET.SubElement(properties, "property", name="warning", value=printable(finding["message"]))
+    out = ET.SubElement(case, "system-out")
+    out.text = "\n\n".join("warning: " + finding_text(f) for f in findings)
 
 
 def build(data: ReportData) -> ET.Element:
@@ -61,10 +76,15 @@ def build(data: ReportData) -> ET.Element:
                 continue
             counts["tests"] += 1
             case = ET.SubElement(suite, "testcase", classname=column, name=check)
+            cell = (column, check)
             if tally["status"] in ("failed", "error"):
                 counts["failures"] += 1
-                cell = (column, check)
                 case.append(_failure(check, findings.get(cell, []), omitted.get(cell)))
+            elif tally["status"] == "warning" and data["strict"]:
+                counts["failures"] += 1
+                case.append(_failure(check, findings.get(cell, []), omitted.get(cell), "warning"))
+            elif tally["status"] == "warning":
+                _warnings(case, findings.get(cell, []))
             elif tally["status"] in ("inconclusive", "not-judged"):
                 counts["skipped"] += 1
                 message = skipped_message(tally["status"], tally["blocked_by"])

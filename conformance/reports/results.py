@@ -19,6 +19,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from embedcheck.conformance.checks import ALL, REGISTRY, CheckFailed
+from embedcheck.conformance.checks.base import WARNING
 from embedcheck.conformance.generation.scenarios import SCENARIOS
 from embedcheck.conformance.http.transport import NO_BODY, Exchange
 from embedcheck.conformance.profiles import PROFILES, Target
@@ -55,6 +56,7 @@ NAMES = frozenset({"columns", "column", "check", "profile", "model", "scenario",
 class Tally:
     passed: int = 0
     failed: int = 0
+    warned: int = 0  # examples with a warning (the contract is silent; see checks.base)
     inconclusive: int = 0
     errors: int = 0
     cut_short: int = 0  # units of this cell stopped before the end (breaker, crash)
@@ -63,6 +65,7 @@ class Tally:
     def add(self, other: Tally) -> None:
         self.passed += other.passed
         self.failed += other.failed
+        self.warned += other.warned
         self.inconclusive += other.inconclusive
         self.errors += other.errors
         self.cut_short += other.cut_short
@@ -74,6 +77,8 @@ class Tally:
             return "failed"
         if self.errors:
             return "error"
+        if self.warned:
+            return "warning"
         if self.passed:
             return "passed"
         if self.inconclusive or self.cut_short:
@@ -95,6 +100,7 @@ class Tally:
             "status": self.status,
             "passed": self.passed,
             "failed": self.failed,
+            "warned": self.warned,
             "inconclusive": self.inconclusive,
             "errors": self.errors,
             "cut_short": self.cut_short,
@@ -125,6 +131,7 @@ class Finding:
         failing = self.failure.exchange
         return {
             "check": self.check,
+            "severity": self.failure.severity,
             "summary": REGISTRY[self.check].summary,
             "column": self.column,
             "profile": self.profile,
@@ -259,6 +266,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     stopped: str = ""  # the breaker's reason, when it tripped
     allow_inconclusive: bool = False  # --allow-inconclusive: exit 0 unless something failed
+    strict: bool = False  # --strict: a warning fails the run
     interrupted: bool = False  # Ctrl-C: `units` holds only the units finished by then
 
     def columns(self) -> list[str]:
@@ -328,6 +336,10 @@ class RunResult:
         return any(t.failed for row in self.scorecard().values() for t in row.values())
 
     @property
+    def warned(self) -> bool:
+        return any(t.warned for row in self.scorecard().values() for t in row.values())
+
+    @property
     def errors(self) -> list[str]:
         return [f"{u.column} {u.scenario}: {u.error}" for u in self.units if u.error]
 
@@ -357,8 +369,10 @@ class RunResult:
         unjudged += self.interrupted  # the units not run were not judged
         return conclude(
             failed=self.failed,
-            judged=sum(t.passed + t.failed > 0 for t in tallies),
+            judged=sum(t.passed + t.failed + t.warned > 0 for t in tallies),
             unjudged=unjudged,
+            warned=self.warned,
+            strict=self.strict,
         )
 
     @property
@@ -383,6 +397,8 @@ class RunResult:
             "verdict": str(verdict),
             "exit_status": verdict.exit_status(allow_inconclusive=self.allow_inconclusive),
             "passed": verdict is Verdict.PASSED,
+            "strict": self.strict,
+            "warnings": sum(1 for _, f in self.findings() if f.failure.severity == WARNING),
             "unjudged": self.unjudged(),
             "interrupted": self.interrupted,
             "totals": totals,
@@ -435,6 +451,12 @@ def _unit_data(unit: UnitResult) -> UnitData:
 def failed_checks(result: RunResult) -> set[str]:
     return {
         check for check, row in result.scorecard().items() if any(t.failed for t in row.values())
+    }
+
+
+def warned_checks(result: RunResult) -> set[str]:
+    return {
+        check for check, row in result.scorecard().items() if any(t.warned for t in row.values())
     }
 
 

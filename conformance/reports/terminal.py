@@ -25,6 +25,7 @@ log = logging.getLogger("embedcheck.progress")
 MARKS = {
     "passed": "[green]✓[/]",
     "failed": "[bold red]✗[/]",
+    "warning": "[bold yellow]⚠[/]",
     "error": "[bold magenta]![/]",
     "inconclusive": "[yellow]?[/]",
     "not-judged": "[yellow]⊘[/]",
@@ -107,20 +108,39 @@ def _findings(console: Console, data: ReportData) -> None:
         key = (finding["check"], finding["column"])
         if key not in shown_groups:
             shown_groups.add(key)
-            count = sum(1 for f in data["findings"] if (f["check"], f["column"]) == key)
+            group = [f for f in data["findings"] if (f["check"], f["column"]) == key]
             more = omitted.get(key)
             extra = f" (+{more['kinds']} more not shown)" if more else ""
+            failures = sum(1 for f in group if f["severity"] != "warning")
+            warnings = len(group) - failures
+            counts = [
+                f"{n} distinct {word}{'s' if n != 1 else ''}"
+                for n, word in ((failures, "failure"), (warnings, "warning"))
+                if n
+            ]
+            mark = "[bold red]✗" if failures else "[bold yellow]⚠"
             _print(
                 console,
-                f"[bold red]✗ {finding['check']}[/] [cyan]{escape(finding['column'])}[/]: "
-                f"{count} distinct failure{'s' if count != 1 else ''}{extra}",
+                f"{mark} {finding['check']}[/] [cyan]{escape(finding['column'])}[/]: "
+                f"{', '.join(counts)}{extra}",
             )
+        label = "[yellow]warning:[/] " if finding["severity"] == "warning" else ""
         _print(
             console,
-            f"  - {escape(shown(finding['message'], 240))} "
+            f"  - {label}{escape(shown(finding['message'], 240))} "
             f"[dim]({finding['scenario']}, {finding['origin']}, x{finding['seen']})[/]",
         )
         _print(console, f"    [dim]input:[/] {escape(failing_input(finding))}")
+
+
+def _warned(data: ReportData) -> str:
+    """What the warnings did to the verdict, for the summary line."""
+    cells = data["totals"]["warning"]
+    if not cells:
+        return ""
+    if data["strict"]:
+        return " (--strict: warnings fail the run)"
+    return f" with {cells} warning cell{'s' if cells != 1 else ''} (--strict fails on them)"
 
 
 def summary(console: Console, data: ReportData) -> None:
@@ -136,7 +156,8 @@ def summary(console: Console, data: ReportData) -> None:
         width = Measurement.get(console, wide, table).maximum
         console.print(table, width=max(width, console.width), crop=False)
     console.print(
-        "[dim]✓ passed  ✗ failed  ? inconclusive (429/503 after retries)  "
+        "[dim]✓ passed  ✗ failed  ⚠ warning (the contract is silent; fails only with "
+        "--strict)  ? inconclusive (429/503 after retries)  "
         "⊘ not judged (a check it depends on failed)  · n/a[/]",
         soft_wrap=True,
     )
@@ -161,7 +182,8 @@ def summary(console: Console, data: ReportData) -> None:
         )
     _print(
         console,
-        f"[bold {colour}]{state.upper()}[/]{interrupted}: {totals['passed']} passed, "
+        f"[bold {colour}]{state.upper()}[/]{interrupted}{_warned(data)}: "
+        f"{totals['passed']} passed, {totals['warning']} with warnings, "
         f"{totals['failed']} failed, {totals['inconclusive']} inconclusive, "
         f"{totals['not-judged']} not judged (check x model) against "
         f"{escape(printable(data.get('description', 'the target')))} in {data['duration_s']} s; "

@@ -30,8 +30,9 @@ target: --base-url or --url when given; else, with credentials, workers-ai check
   with no target and no credentials, or with --mock, the bundled mock.
 secrets: with --profile (or a URL) named, also from CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID
   and OPENAI_API_KEY; the bundled mock never gets them.
-exit status: {EXIT_PASSED} every check passed; {EXIT_FAILED} a check failed; \
-{EXIT_USAGE} usage or configuration error, or
+exit status: {EXIT_PASSED} every check passed (warnings shown); {EXIT_FAILED} a check failed, \
+or warned with --strict;
+  {EXIT_USAGE} usage or configuration error, or
   the target unreachable; {EXIT_NOT_JUDGED} INCOMPLETE or INCONCLUSIVE: something could not be \
 judged (429/503,
   the target stopped answering, a crash): {EXIT_PASSED} instead with --allow-inconclusive.
@@ -173,6 +174,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"exit {EXIT_PASSED}, not {EXIT_NOT_JUDGED}, when nothing failed but not everything "
         "could be judged",
     )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit {EXIT_FAILED} on warnings too (what the contract is silent about, such as "
+        "an input silently truncated)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     network_options.add_arguments(parser)
 
@@ -209,6 +216,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         example_db=database,
         shrink_budget=args.shrink_budget,
         allow_inconclusive=args.allow_inconclusive,
+        strict=args.strict,
         network=network_options.from_args(args),
     )
     return RunConfig(

@@ -59,6 +59,8 @@ AGREED = [
     "usage-zero",
     "dimensions-ignored",
     "dimensions-not-renormalised",
+    "truncate-ignored",
+    "surrogate-500",
 ]
 
 TOKEN = "fault-token"
@@ -363,6 +365,35 @@ async def _token_ids(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> Non
     assert (await openai(faulty, tokens)).status_code == 400
     assert (await openai(faulty, {"model": SMALL, "input": ["a"]})).status_code == 200
     assert (await openai(clean, tokens)).status_code == 200
+
+
+def _words(count: int) -> str:
+    return " ".join(["river", "cloud", "story"][i % 3] for i in range(count))
+
+
+@check("truncate-ignored")
+async def _truncate_ignored(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    over, cut = _words(8192 + 100), _words(8192)  # bge-m3 takes 8192 tokens
+    for body in ({"text": over}, {"text": over, "truncate_inputs": False}):
+        assert (await post(clean, M3, body)).status_code == 400
+        cut_short = await output(faulty, M3, body)  # the schema says: error out
+        whole = await output(faulty, M3, {"text": cut, "truncate_inputs": True})
+        assert cosine(cut_short["data"][0], whole["data"][0]) > 0.99999
+    truncated = await output(clean, M3, {"text": over, "truncate_inputs": True})
+    reference = await output(clean, M3, {"text": cut, "truncate_inputs": True})
+    assert cosine(truncated["data"][0], reference["data"][0]) > 0.99999
+
+
+@check("surrogate-500")
+async def _surrogate_500(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    body = b'{"model": "@cf/baai/bge-small-en-v1.5", "input": "a\\ud800b"}'
+    headers = {**AUTH, "content-type": "application/json"}
+    broken = await faulty.post(OPENAI, content=body, headers=headers)
+    assert broken.status_code == 500
+    refused = await clean.post(OPENAI, content=body, headers=headers)
+    assert refused.status_code == 400 and refused.json()["error"]["message"]
+    paired = b'{"model": "@cf/baai/bge-small-en-v1.5", "input": "\\ud83d\\ude00"}'
+    assert (await faulty.post(OPENAI, content=paired, headers=headers)).status_code == 200
 
 
 def test_the_agreed_faults_are_all_there_with_one_line_each() -> None:
