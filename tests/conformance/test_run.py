@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from embedcheck.conformance.engine.runner import DEFAULT_MAX_EXAMPLES, RunOption
 from embedcheck.conformance.mock import FAULTS, MockConfig, serve
 from embedcheck.conformance.profiles import PROFILES, mock_target, model_spec
 from embedcheck.conformance.reports.results import failed_checks
+from embedcheck.schemas.store import models
 
 SMALL = "bge-small-en-v1.5"
 # fault -> (the check that must name it, the options that focus the run on it)
@@ -60,6 +60,7 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     "dimensions-ignored": ("dimensions-honoured", ["--profile", "openai", "--model", SMALL]),
     "truncate-ignored": ("long-input", ["--profile", "worker", "--model", "bge-m3"]),
     "surrogate-500": ("no-5xx", ["--profile", "openai", "--model", SMALL]),
+    "silent-truncation": ("long-input", ["--profile", "worker", "--model", SMALL, "--strict"]),
     "dimensions-not-renormalised": (
         "dimensions-honoured",
         ["--profile", "openai", "--model", SMALL],
@@ -76,12 +77,23 @@ def embedcheck(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
     return code, data
 
 
-def failed(data: dict[str, Any]) -> set[str]:
+WARNING_FAULTS = {"silent-truncation"}
+
+
+def cells(data: dict[str, Any], status: str) -> set[str]:
     return {
         check
         for check, row in data["scorecard"].items()
-        if any(t["status"] == "failed" for t in row.values())
+        if any(t["status"] == status for t in row.values())
     }
+
+
+def failed(data: dict[str, Any]) -> set[str]:
+    return cells(data, "failed")
+
+
+def warned(data: dict[str, Any]) -> set[str]:
+    return cells(data, "warning")
 
 
 def test_every_fault_has_an_expected_check() -> None:
@@ -100,31 +112,24 @@ def test_each_fault_fails_the_run_naming_its_check(
         "--shrink-budget", "5", *focus,
     )  # fmt: skip
     assert code == 1
-    assert failed(data) == {check}
+    # A fault the contract is silent on is a warning; --strict (in its focus) fails on it.
+    warning = fault in WARNING_FAULTS
+    assert (failed(data), warned(data)) == ((set(), {check}) if warning else ({check}, set()))
     finding = next(f for f in data["findings"] if f["check"] == check)
+    assert finding["severity"] == ("warning" if warning else "failure")
     assert finding["message"] and any(e["failing"] for e in finding["exchanges"])
     out = capsys.readouterr().out
-    assert f"✗ {check}" in out and "FAILED" in out
+    assert (f"⚠ {check}" if warning else f"✗ {check}") in out and "FAILED" in out
 
 
 def test_the_default_run_passes_every_check_against_the_clean_mock(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    start = time.monotonic()
     code, data = embedcheck(tmp_path)  # no target: the bundled mock, every profile and model
-    elapsed = time.monotonic() - start
-    failures = [f for f in data["findings"] if f["severity"] != "warning"]
-    assert code == 0, failures[:3]
+    assert code == 0, data["findings"][:3]
     assert data["settings"]["max_examples"] == DEFAULT_MAX_EXAMPLES
-    assert failures == [] and data["errors"] == []
-    # The one warning the clean mock earns: it cuts a too long text silently where the schema
-    # is silent (the English models on Workers AI and a Worker), as real servers do.
-    warned = {(f["check"], f["column"]) for f in data["findings"]}
-    assert warned == {
-        ("long-input", f"{profile}:bge-{size}-en-v1.5")
-        for profile in ("workers-ai", "worker")
-        for size in ("small", "base", "large")
-    }
+    # A reference earns neither failures nor warnings.
+    assert (data["findings"], data["errors"]) == ([], [])
     # Every check was exercised and passed somewhere; none was skipped everywhere.
     passed = {
         c
@@ -132,8 +137,7 @@ def test_the_default_run_passes_every_check_against_the_clean_mock(
         if any(t["status"] == "passed" for t in row.values())
     }
     assert passed == {c.name for c in ALL}
-    assert len(data["columns"]) == 12  # 3 profiles x 4 models
-    assert elapsed < 60
+    assert len(data["columns"]) == len(PROFILES) * len(models())
     assert "PASSED" in capsys.readouterr().out
     junit = ET.parse(tmp_path / "report" / "junit.xml").getroot()
     assert junit.get("failures") == "0" and int(junit.get("tests", "0")) > 200

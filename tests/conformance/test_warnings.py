@@ -20,7 +20,7 @@ pytest_plugins = ["pytester"]
 # switch: long-input's one warning, and nothing else.
 WARNING_ONLY = (
     "--profile", "worker", "--model", "bge-small-en-v1.5", "--checks", "long-input,no-5xx",
-    "--max-examples", "2", "--seed", "1",
+    "--max-examples", "2", "--seed", "1", "--mock-fault", "silent-truncation",
 )  # fmt: skip
 MESSAGE = "was silently truncated"
 
@@ -87,7 +87,7 @@ PLUGIN = 'pytest_plugins = ["embedcheck.conformance.pytest_plugin"]'
 PLUGIN_ARGS = (
     "-p", "no:cacheprovider", "--embedcheck", "--embedcheck-profile", "worker",
     "--embedcheck-model", "bge-small-en-v1.5", "--embedcheck-checks", "long-input",
-    "--embedcheck-max-examples", "2",
+    "--embedcheck-max-examples", "2", "--embedcheck-mock-fault", "silent-truncation",
 )  # fmt: skip
 
 

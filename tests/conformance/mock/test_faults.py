@@ -61,6 +61,7 @@ AGREED = [
     "dimensions-not-renormalised",
     "truncate-ignored",
     "surrogate-500",
+    "silent-truncation",
 ]
 
 TOKEN = "fault-token"
@@ -382,6 +383,17 @@ async def _truncate_ignored(faulty: httpx.AsyncClient, clean: httpx.AsyncClient)
     truncated = await output(clean, M3, {"text": over, "truncate_inputs": True})
     reference = await output(clean, M3, {"text": cut, "truncate_inputs": True})
     assert cosine(truncated["data"][0], reference["data"][0]) > 0.99999
+
+
+@check("silent-truncation")
+async def _silent_truncation(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    small = "@cf/baai/bge-small-en-v1.5"  # no truncation switch in its schema: 512 tokens
+    over, cut = _words(512 + 100), _words(512)
+    refused = await post(clean, small, {"text": over})
+    assert refused.status_code == 400 and "512" in refused.json()["errors"][0]["message"]
+    cut_short = await output(faulty, small, {"text": over})
+    whole = await output(faulty, small, {"text": cut})
+    assert cosine(cut_short["data"][0], whole["data"][0]) > 0.99999
 
 
 @check("surrogate-500")
