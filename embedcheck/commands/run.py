@@ -181,7 +181,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
     # The environment's secrets go to a target the command line names, never to the mock.
     env = os.environ if named and not wants_mock else {}
     kind = KINDS[args.profile or ("worker" if args.url else "workers-ai")]
-    token = args.api_key if args.profile == "openai" else args.api_token
+    token = getattr(args, kind.token_dest)
     token = token or args.api_token or args.api_key or env.get(kind.secret_env)
     account = args.account_id or (env.get("CLOUDFLARE_ACCOUNT_ID") if kind.needs_account else None)
     if args.example_db == "none":
