@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
-from bench.compare_schemathesis import table  # noqa: E402
+from bench.machine import table  # noqa: E402
 from bench.mock_host import MockHost  # noqa: E402
 from embedcheck.conformance.http.network import NetworkOptions  # noqa: E402
 from embedcheck.conformance.http.transport import HttpClient, Request  # noqa: E402

@@ -41,6 +41,7 @@ from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
+from bench.machine import load_average  # noqa: E402
 from embedcheck.conformance.mock import create_app  # noqa: E402
 from embedcheck.conformance.mock.server import bind  # noqa: E402
 
@@ -179,10 +180,6 @@ def measure(scenario: Scenario, rounds: int, total: int, concurrency: int, tmp: 
         f"{mock_cpu:7.2f} {bare_cpu:7.2f}  {bare_cpu / mock_cpu:5.2f}",
         flush=True,
     )
-
-
-def load_average() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> int:

@@ -29,10 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.machine import describe  # noqa: E402
+from bench.machine import describe, table  # noqa: E402
 from bench.mock_host import CLEAN, MockHost  # noqa: E402
 from embedcheck.conformance.checks import ALL, Tolerances  # noqa: E402
-from embedcheck.conformance.engine.runner import DEFAULT_MAX_EXAMPLES, RunOptions, run  # noqa: E402
+from embedcheck.conformance.engine.options import DEFAULT_MAX_EXAMPLES, RunOptions  # noqa: E402
+from embedcheck.conformance.engine.runner import run  # noqa: E402
 from embedcheck.conformance.generation.probes import NEAR_MISS  # noqa: E402
 from embedcheck.conformance.mock import FAULTS  # noqa: E402
 from embedcheck.conformance.mock.embeddings import count_tokens  # noqa: E402
@@ -123,11 +124,8 @@ def default_run_cost(
 
 
 def cost_table(requests: Counter[tuple[str, str]], counted: Counter[tuple[str, str]]) -> list[str]:
-    lines = [
-        "| model | workers-ai requests | worker requests | openai requests | all requests | "
-        "input tokens |",
-        "|---|---|---|---|---|---|",
-    ]
+    header = ("model", *(f"{p} requests" for p in PROFILES), "all requests", "input tokens")
+    rows: list[list[object]] = []
     model_of = {m.id: m.slug for m in models() if m.provider == "workers-ai"}
     by_model: dict[str, dict[str, int]] = {}
     for (profile, model), n in requests.items():
@@ -136,13 +134,12 @@ def cost_table(requests: Counter[tuple[str, str]], counted: Counter[tuple[str, s
         row[profile] += n
         row["tokens"] += counted[(profile, model)]
     for slug, row in sorted(by_model.items()):
-        total = sum(row[p] for p in PROFILES)
-        lines.append(
-            f"| {slug} | {row['workers-ai']} | {row['worker']} | {row['openai']} | {total} | "
-            f"{row['tokens']} |"
+        rows.append(
+            [slug, *(row[p] for p in PROFILES), sum(row[p] for p in PROFILES), row["tokens"]]
         )
-    lines.append(f"| **all** | | | | {sum(requests.values())} | {sum(counted.values())} |")
-    return lines
+    blank = [""] * len(PROFILES)
+    rows.append(["**all**", *blank, sum(requests.values()), sum(counted.values())])
+    return table(header, rows)
 
 
 # --- 2. the smallest budget that catches each fault -------------------------------------------
@@ -180,10 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     lines += [
         "### The smallest `--max-examples` that still catches each fault",
         "",
-        "| fault | smallest --max-examples |",
-        "|---|---|",
+        *table(
+            ("fault", "smallest --max-examples"),
+            [(f, b if b is not None else "not caught at 20") for f, b in budgets.items()],
+        ),
     ]
-    lines += [f"| {f} | {b if b is not None else 'not caught at 20'} |" for f, b in budgets.items()]
     caught = [b for b in budgets.values() if b is not None]
     every = max(caught) if len(caught) == len(budgets) else None
     lines += [

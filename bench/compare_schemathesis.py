@@ -35,7 +35,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import embedcheck_tool, machine, raw_load, schemathesis_tool  # noqa: E402
 from bench.embedcheck_tool import EmbedcheckRun  # noqa: E402
+from bench.machine import emit, progress, table  # noqa: E402
 from bench.mock_host import MockHost  # noqa: E402
 from bench.schemathesis_tool import SchemathesisRun  # noqa: E402
 from embedcheck.conformance.mock import FAULTS  # noqa: E402
@@ -83,24 +84,6 @@ class Setup:
     host: MockHost
     workdir: Path  # both tools keep their Hypothesis caches here between runs
     budget: Budget
-
-
-START = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - START:5.0f} s] {message}", file=sys.stderr, flush=True)
-
-
-def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
-    head = list(header)
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return lines
-
-
-def emit(lines: Iterable[str]) -> None:
-    print("\n".join(lines), flush=True)
 
 
 # --- 1. speed --------------------------------------------------------------------------------

@@ -6,37 +6,23 @@ generation alone, nothing sent (what the suite's speed is bounded by).
 
 from __future__ import annotations
 
-import gc
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given
-from hypothesis import seed as hypothesis_seed
-
 from bench.machine import cpu_seconds
 from embedcheck.conformance import checks as checks_module
 from embedcheck.conformance.checks import Tolerances
-from embedcheck.conformance.engine.runner import RunOptions, run, unit_specs
-from embedcheck.conformance.engine.unit import (
-    SCENARIO_BY_NAME,
-    UnitSpec,
-    case_strategy,
-    examples,
-    leave_numpy_random_alone,
-    unit_settings,
-    warm_up,
-)
+from embedcheck.conformance.engine.dry_run import draw_only
+from embedcheck.conformance.engine.options import RunOptions
+from embedcheck.conformance.engine.runner import run
 from embedcheck.conformance.profiles import mock_target, model_spec
 from embedcheck.conformance.reports.results import failed_checks
-from embedcheck.conformance.vocabulary import Case
 from embedcheck.schemas import models
 
 ACCOUNT = "bench"
@@ -157,48 +143,19 @@ class GenerationRun:
     requests: int  # what those examples would have sent (a queued batch: its submission)
 
 
-def _generate_only(spec: UnitSpec, options: RunOptions) -> tuple[int, int, float]:
-    """One unit's Hypothesis run, as the runner makes it, with a test that sends nothing."""
-    start = time.process_time()
-    scenario = SCENARIO_BY_NAME[spec.scenario]
-    counts = [0, 0]
-
-    def test(case: Case) -> None:
-        counts[0] += 1
-        counts[1] += len(case.payloads)
-
-    if scenario.generates:
-        strategy = case_strategy(spec.scenario, spec.target, spec.model)
-        configured = unit_settings(examples(options, scenario), None)(given(strategy)(test))
-        hypothesis_seed(spec.seed)(configured)()
-    return counts[0], counts[1], time.process_time() - start
-
-
 def generation_only(*, max_examples: int, seed: int, workers: int) -> GenerationRun:
     """The Hypothesis side of `embedcheck run --profile workers-ai` alone: the same units,
     seeds, budgets and worker processes, every example drawn, nothing sent or judged. What
     the suite costs before it has sent a byte."""
-    specs_m = tuple(model_spec(name) for name in _model_ids())
-    target = mock_target("workers-ai", "http://127.0.0.1:9", specs_m, "unused")
+    specs = tuple(model_spec(name) for name in _model_ids())
+    target = mock_target("workers-ai", "http://127.0.0.1:9", specs, "unused")
     options = RunOptions(max_examples=max_examples, seed=seed, workers=workers)
-    specs = unit_specs([target], list(checks_module.ALL), options, seed)
-    warm_up(specs)
-    context = multiprocessing.get_context("fork")
-    start = time.perf_counter()
-    gc.freeze()  # as the runner does before it forks its workers
-    try:
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=leave_numpy_random_alone
-        ) as pool:
-            done = list(pool.map(_generate_only, specs, [options] * len(specs)))
-    finally:
-        gc.unfreeze()
-    wall = time.perf_counter() - start
+    done = draw_only([target], list(checks_module.ALL), options)
     return GenerationRun(
-        wall=wall,
-        cpu=sum(cpu for _, _, cpu in done),
-        examples=sum(n for n, _, _ in done),
-        requests=sum(r for _, r, _ in done),
+        wall=done.wall,
+        cpu=sum(u.cpu for u in done.units),
+        examples=sum(u.examples for u in done.units),
+        requests=sum(u.payloads for u in done.units),
     )
 
 

@@ -1,11 +1,14 @@
-"""What a benchmark ran on: cores, CPU model, Python, and the versions of the packages used."""
+"""What a benchmark ran on (cores, CPU model, Python, the versions of the packages used), and
+the small helpers every bench script shares: a Markdown table, progress lines on stderr."""
 
 from __future__ import annotations
 
 import os
 import platform
 import resource
+import sys
 import time
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
@@ -62,3 +65,23 @@ def describe() -> list[str]:
         f"- packages: {versions}",
         f"- load average at the start: {load_average()}",
     ]
+
+
+START = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    """A line on stderr, stamped with the seconds since the bench started."""
+    print(f"[{time.perf_counter() - START:5.0f} s] {message}", file=sys.stderr, flush=True)
+
+
+def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
+    """A Markdown table, as lines."""
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def emit(lines: Iterable[str]) -> None:
+    print("\n".join(lines), flush=True)

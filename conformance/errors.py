@@ -1,7 +1,9 @@
 """Problems with how the suite was called, as opposed to findings about the target."""
 
+from embedcheck.errors import EmbedcheckError
 
-class ConfigError(Exception):
+
+class ConfigError(EmbedcheckError):
     """A bad option combination or value: one line for the user, exit status 2."""
 
 

@@ -81,7 +81,7 @@ def selected_checks(config: RunConfig) -> list[Check]:
 
 def _model_specs(config: RunConfig, profile: str) -> tuple[ModelSpec, ...]:
     names = config.models or tuple(m.id for m in known_models() if m.provider == "workers-ai")
-    if profile == "openai":
+    if KINDS[profile].open_models:
         return tuple(model_spec(n, dims=config.dims, known_only=False) for n in names)
     return tuple(model_spec(n) for n in names)
 

@@ -22,10 +22,6 @@ class Verdict(StrEnum):
     INCOMPLETE = "incomplete"  # some cells could not be judged
     INCONCLUSIVE = "inconclusive"  # no cell could be judged
 
-    @property
-    def judged_everything(self) -> bool:
-        return self in (Verdict.PASSED, Verdict.FAILED)
-
     def exit_status(self, *, allow_inconclusive: bool = False) -> int:
         if self is Verdict.FAILED:
             return EXIT_FAILED

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from embedcheck.errors import UsageError
-from embedcheck.schemas.errors import SchemaError
+from embedcheck.errors import EmbedcheckError, UsageError
 from embedcheck.schemas.location import ROOT_ENV, usable_root
 
 EXIT_USAGE = 2
@@ -160,7 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(arguments).parse_args(arguments)
         code: int = args.handler(args)
         return code
-    except (UsageError, SchemaError) as exc:
+    except EmbedcheckError as exc:
+        # Every layer's user mistake derives from this one root (embedcheck.errors).
         print(f"embedcheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

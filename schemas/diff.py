@@ -98,20 +98,12 @@ from embedcheck.schemas.diff_model import (
     Change,
     Classification,
     Direction,
-    Effect,
-    Party,
-    classify,
 )
 from embedcheck.schemas.diff_walk import walk
 
+# The change model (Change, Direction, Effect, Party, classify) has one address: diff_model.
 __all__ = [
-    "Change",
-    "Classification",
-    "Direction",
-    "Effect",
-    "Party",
     "change_as_json",
-    "classify",
     "count_by_class",
     "diff_schemas",
     "direction_for",

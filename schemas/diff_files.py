@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from embedcheck.schemas.diff import (
-    Change,
-    Direction,
-    Party,
     change_as_json,
     count_by_class,
     diff_schemas,
@@ -19,6 +16,7 @@ from embedcheck.schemas.diff import (
     format_changes,
     format_summary,
 )
+from embedcheck.schemas.diff_model import Change, Direction, Party
 from embedcheck.schemas.errors import SchemaError, SchemaFileError
 from embedcheck.schemas.jsonfile import read_json
 

@@ -62,11 +62,3 @@ def flipped(effect: Effect) -> Effect:
     if effect == "widening":
         return "narrowing"
     return effect
-
-
-def combined(first: Effect, second: Effect) -> Effect:
-    if first == "none":
-        return second
-    if second == "none" or first == second:
-        return first
-    return "both"

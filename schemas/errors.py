@@ -1,7 +1,9 @@
 """Errors a user can cause: the CLI prints them as one line and exits 2."""
 
+from embedcheck.errors import EmbedcheckError
 
-class SchemaError(Exception):
+
+class SchemaError(EmbedcheckError):
     """A schema file, model name or manifest entry that cannot be used as asked."""
 
 

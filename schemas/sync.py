@@ -24,12 +24,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from embedcheck.schemas.diff import (
-    Change,
     count_by_class,
     diff_schemas,
     direction_for,
     format_changes,
 )
+from embedcheck.schemas.diff_model import Change
 from embedcheck.schemas.gate import (
     decode,
     new_ambiguities,

@@ -1,7 +1,9 @@
 """JSON Schema validators compiled once per (subject, role), and the oneOf variant an instance fits.
 
-Both sides of the suite use them: strategies prove a payload is what it claims before it is sent,
-checks judge replies. Variants are the top-level `oneOf` branches, named by `x-embedcheck-name`.
+The one validation layer: strategies prove a payload is what it claims before it is sent, checks
+judge replies, and the mock judges and routes request bodies (`route`, on a schema it may have
+loosened to model a fault). Variants are the top-level `oneOf` branches, named by
+`x-embedcheck-name`.
 
 Verdicts come from jsonschema-rs (a 100 x 1024 output in microseconds). python-jsonschema only
 explains a refusal (its `best_match` names the most telling error), and judges what jsonschema-rs
@@ -58,6 +60,7 @@ class CompiledSchema:
     schema: dict[str, Any]
     judge: Judge
     variants: tuple[tuple[str, Judge], ...]
+    rest: Judge | None = None  # the schema without its `oneOf`, when it has one (see `route`)
 
     @property
     def whole(self) -> Validator:
@@ -85,12 +88,17 @@ class CompiledSchema:
         where = "/" + "/".join(str(p) for p in error.absolute_path)
         return clip(f"{error.validator} at {where!r}: {error.message}")
 
-    def variant(self, name: str) -> dict[str, Any]:
-        for branch in self.schema.get("oneOf", []):
-            if branch.get(NAME) == name:
-                found: dict[str, Any] = branch
-                return found
-        raise KeyError(name)
+    def route(self, instance: Any) -> int | None:
+        """The index of the one variant `instance` fits, None when it is invalid (a schema
+        without variants is its own variant 0). Valid exactly when it fits the rest of the
+        schema and exactly one variant (what `oneOf` means), so each variant is judged once
+        rather than once inside `oneOf` and again to find which one held."""
+        if self.rest is None:
+            return 0 if self.judge.is_valid(instance) else None
+        fits = [i for i, (_, v) in enumerate(self.variants) if v.is_valid(instance)]
+        if len(fits) != 1 or not self.rest.is_valid(instance):
+            return None
+        return fits[0]
 
 
 def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -213,8 +221,12 @@ def compile_schema(schema: dict[str, Any]) -> CompiledSchema:
             alone = {**alone, "$defs": schema["$defs"]}
         judge = Judge(fast_validator(alone), whole.evolve(schema=alone), compactable)
         variants.append((str(branch.get(NAME, index)), judge))
+    rest = None
+    if "oneOf" in schema:
+        without = {k: v for k, v in schema.items() if k != "oneOf"}
+        rest = Judge(fast_validator(without), whole.evolve(schema=without), compactable)
     return CompiledSchema(
-        schema, Judge(fast_validator(schema), whole, compactable), tuple(variants)
+        schema, Judge(fast_validator(schema), whole, compactable), tuple(variants), rest
     )
 
 

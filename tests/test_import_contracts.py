@@ -113,3 +113,11 @@ def test_mock_imports_only_the_schemas_layer() -> None:
         if module.startswith("embedcheck") and not any(_within(module, p) for p in MOCK_MAY_IMPORT)
     ]
     assert offenders == [], f"{MOCK} may import only {MOCK_MAY_IMPORT}:\n" + "\n".join(offenders)
+
+
+def test_the_error_root_is_a_leaf() -> None:
+    """`embedcheck.errors` holds the one root every layer's user errors derive from, so every
+    layer (schemas included) may import it; it imports nothing of ours, so no arrow bends."""
+    path = ROOT / "embedcheck" / "errors.py"
+    imported = [module for _, module in _imports(path) if module.startswith("embedcheck")]
+    assert imported == []

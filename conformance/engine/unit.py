@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import random
 import threading
 import time
 import traceback
@@ -28,6 +27,7 @@ from hypothesis.errors import Flaky
 from embedcheck.conformance.checks import REGISTRY, CheckContext, CheckFailed
 from embedcheck.conformance.checks.base import WARNING, CheckInconclusive
 from embedcheck.conformance.checks.queue import is_pending, request_id
+from embedcheck.conformance.engine import hypothesis_internals
 from embedcheck.conformance.engine.breaker import Breaker
 from embedcheck.conformance.engine.options import RunOptions
 from embedcheck.conformance.generation.scenarios import SCENARIOS, Scenario
@@ -76,7 +76,7 @@ def warm_up(specs: list[UnitSpec]) -> None:
                 claim_problem(payload)
         if scenario.generates:
             case_strategy(spec.scenario, spec.target, spec.model)
-    _mine_constants()
+    hypothesis_internals.mine_local_constants()
     _one_example()
 
 
@@ -86,35 +86,13 @@ def _one_example(number: int) -> None:
     pass
 
 
-def _mine_constants() -> None:
-    # Hypothesis parses the source of every loaded local module for constants to draw, once
-    # per process, on its first draw that wants one (~0.2 s). Not a public API: skipped if gone.
-    try:
-        from hypothesis.internal.conjecture.providers import _get_local_constants
-    except ImportError:
-        return
-    _get_local_constants()
-
-
 def leave_numpy_random_alone() -> None:
     """In a worker process: Hypothesis no longer saves, seeds and restores numpy's global PRNG
     around each example. It does so whenever numpy is loaded (the checks load it), for tests
     that draw from it; nothing a worker runs does, and the two calls cost ~0.2 ms of CPU per
     example, a tenth of a worker's time. Only for processes that run nothing but units: in
-    the caller's process (threads, the pytest plugin) the user's own tests may rely on it.
-    Not a public API: skipped if gone."""
-    try:
-        from hypothesis.internal import entropy
-
-        managed, wrapper = entropy.RANDOMS_TO_MANAGE, entropy.NP_RANDOM
-    except (ImportError, AttributeError):
-        return
-    for key, value in list(managed.items()):
-        if wrapper is not None and value is wrapper:
-            del managed[key]
-    # While NP_RANDOM is None, Hypothesis registers a wrapper on first use: a stand-in that
-    # nothing manages keeps it from doing so.
-    entropy.NP_RANDOM = wrapper or random.Random()
+    the caller's process (threads, the pytest plugin) the user's own tests may rely on it."""
+    hypothesis_internals.stop_managing_numpy_random()
 
 
 def examples(options: RunOptions, scenario: Scenario) -> int:
@@ -391,7 +369,7 @@ class UnitRun:
         wrapped = given(strategy)(test)
         # The example database's key for this unit, given rather than derived: Hypothesis would
         # hash the inner test's source (the same for every unit) at ~5 ms a unit.
-        wrapped._hypothesis_internal_database_key = self._database_key()  # type: ignore[attr-defined]
+        hypothesis_internals.set_database_key(wrapped, self._database_key())
         # The seed first, the settings over it: `seed()` also switches the example database
         # off, and the settings applied after it put the run's database back, so a failing
         # example saved by one run is replayed first by the next.

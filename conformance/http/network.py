@@ -118,10 +118,6 @@ class NoProxy:
             entries.append((name.strip("."), network, port))
         return tuple(entries)
 
-    @property
-    def everything(self) -> bool:
-        return any(name == "*" for name, _, _ in self._entries)
-
     def matches(self, host: str, port: int) -> bool:
         host = host.lower().rstrip(".").strip("[]")
         try:

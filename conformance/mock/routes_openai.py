@@ -35,7 +35,7 @@ TOKENS_KEY = "\x00token-ids:"  # token-id inputs are seeded apart from any text
 
 
 def invalid_request(state: MockState, body: Any) -> ApiError:
-    found = violation(state.openai_request.full, body)
+    found = violation(state.openai_request.whole, body)
     return ApiError(400, BAD_INPUT, f"Invalid request: {found.message}", param=found.field)
 
 

@@ -16,13 +16,9 @@ from embedcheck.conformance.mock.errors import authentication_error
 from embedcheck.conformance.mock.inference import Runner
 from embedcheck.conformance.mock.queue import JobStore
 from embedcheck.conformance.mock.responses import Renderer
-from embedcheck.conformance.mock.validation import (
-    Checker,
-    ModelValidators,
-    loosened,
-    model_validators,
-)
+from embedcheck.conformance.mock.validation import ModelValidators, loosened, model_validators
 from embedcheck.schemas import ModelRecord, SchemaError, effective_schema, models
+from embedcheck.schemas.validators import CompiledSchema, compile_schema
 
 log = logging.getLogger("embedcheck.mock")
 
@@ -35,8 +31,8 @@ class MockState:
     jobs: JobStore
     models: dict[str, ModelRecord]  # by Workers AI id
     validators: dict[str, ModelValidators]
-    poll: Checker
-    openai_request: Checker
+    poll: CompiledSchema
+    openai_request: CompiledSchema
     openai_names: dict[str, ModelRecord] = field(default_factory=dict)
 
     @classmethod
@@ -63,8 +59,8 @@ class MockState:
             jobs=JobStore(config.max_jobs, config.max_job_bytes),
             models=records,
             validators=validators,
-            poll=Checker.compile(effective_schema("workers-ai-queue", "poll-request")),
-            openai_request=Checker.compile(openai_schema),
+            poll=compile_schema(effective_schema("workers-ai-queue", "poll-request")),
+            openai_request=compile_schema(openai_schema),
             openai_names=openai_names(records.values()),
         )
 

@@ -1,15 +1,13 @@
-"""Validators compiled once per app from the effective schemas, routing by the branch that held.
+"""What the mock accepts, and how it words a refusal, on the suite's own validation layer.
 
 A faithful server accepts exactly what the published schema accepts and routes a body by the
 `oneOf` branch it validated against, not by which keys are present (`{"text": 5, "requests":
 [...]}` is a batch). Faults that make a server too lenient are modelled by loosening a copy of
 the schema before it is compiled, so the mock then accepts what the bug would accept.
 
-Each schema is compiled twice. jsonschema-rs accepts a valid body (microseconds for 100 texts,
-where python-jsonschema takes milliseconds); python-jsonschema has the last word on a body
-jsonschema-rs refuses and says what is wrong with it. Invalid bodies are the rare path, so the
-two only ever disagree at the cost of time, never of a wrong refusal (tests/conformance/mock
-check by property that they agree).
+Schemas are compiled and judged by `embedcheck.schemas.validators` (one policy for the fast and
+the full validator, one NaN rule, one variant lookup, shared with the suite); this module adds
+the fault loosening and the Workers AI wording of a refusal (`bad_input`).
 """
 
 from __future__ import annotations
@@ -20,16 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema_rs
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
 from embedcheck.conformance.mock.errors import BAD_INPUT, ApiError
 from embedcheck.schemas import ModelRecord, effective_schema
 from embedcheck.schemas.layout import BATCH, InputVariant, ModelLayout, read_layout
+from embedcheck.schemas.validators import NAME, CompiledSchema, clip, compile_schema
 
-NAME = "x-embedcheck-name"
 MESSAGE_LIMIT = 300  # jsonschema quotes the instance; a 10 MB text must not come back whole
 
 
@@ -62,62 +58,12 @@ def loosened(schema: Any, faults: frozenset[str], *, openai: bool = False) -> An
     return schema
 
 
-@dataclass(frozen=True)
-class Checker:
-    """One schema compiled by jsonschema-rs (`fast`) and by python-jsonschema (`full`)."""
-
-    fast: jsonschema_rs.Validator
-    full: Validator
-
-    @classmethod
-    def compile(cls, schema: Any) -> Checker:
-        fast = jsonschema_rs.Draft202012Validator(schema, offline=True)
-        return cls(fast, Draft202012Validator(schema))
-
-    def fast_valid(self, instance: Any) -> bool:
-        return self.fast.is_valid(instance)
-
-    def full_valid(self, instance: Any) -> bool:
-        return self.full.is_valid(instance)
-
-    def is_valid(self, instance: Any) -> bool:
-        """jsonschema-rs accepts; a refusal is python-jsonschema's to confirm."""
-        return self.fast.is_valid(instance) or self.full.is_valid(instance)
-
-
-@dataclass(frozen=True)
-class Branches:
-    """A schema with a top-level `oneOf`, compiled whole, without the `oneOf`, and per branch.
-
-    `route` decides validity and the branch in one pass: the instance is valid exactly when it
-    fits the rest of the schema and exactly one branch (what `oneOf` means), so each branch is
-    validated once rather than once inside `oneOf` and again to find which one held.
-    """
-
-    whole: Validator  # for the error message when the instance is invalid
-    rest: Checker
-    branches: tuple[tuple[str, Checker], ...]
-
-    @classmethod
-    def compile(cls, schema: dict[str, Any]) -> Branches:
-        rest = Checker.compile({k: v for k, v in schema.items() if k != "oneOf"})
-        branches = tuple(
-            (v.get(NAME, str(i)), Checker.compile(v)) for i, v in enumerate(schema.get("oneOf", []))
-        )
-        return cls(Draft202012Validator(schema), rest, branches)
-
-    def route(self, instance: Any) -> int:
-        """The index of the one branch `instance` fits; ApiError 400 naming the field if none
-        (a schema without branches is its own branch 0). jsonschema-rs decides;
-        python-jsonschema has the last word before a refusal."""
-        for valid in (Checker.fast_valid, Checker.full_valid):
-            if valid(self.rest, instance):
-                if not self.branches:
-                    return 0
-                fits = [i for i, (_, branch) in enumerate(self.branches) if valid(branch, instance)]
-                if len(fits) == 1:
-                    return fits[0]
-        raise bad_input(self.whole, instance)
+def route(schema: CompiledSchema, instance: Any) -> int:
+    """The index of the one branch `instance` fits; ApiError 400 naming the field if none."""
+    index = schema.route(instance)
+    if index is None:
+        raise bad_input(schema.whole, instance)
+    return index
 
 
 @dataclass(frozen=True)
@@ -126,12 +72,12 @@ class ModelValidators:
     and what each input variant is for (read from the same schema by structure)."""
 
     layout: ModelLayout
-    input: Branches
-    item: Branches | None  # None: the model takes no batch
+    input: CompiledSchema
+    item: CompiledSchema | None  # None: the model takes no batch
 
     def variant(self, body: Any) -> InputVariant:
         """The input variant a body validates through; ApiError 400 if none."""
-        return self.layout.inputs[self.input.route(body)]
+        return self.layout.inputs[route(self.input, body)]
 
     @property
     def batch(self) -> InputVariant | None:
@@ -146,7 +92,7 @@ class ModelValidators:
         """The variant a queued request validates through (ApiError 400 if none)."""
         batch = self.batch
         assert batch is not None and self.item is not None, "only batches have items"
-        return batch.requests[self.item.route(item)]
+        return batch.requests[route(self.item, item)]
 
 
 def model_validators(model: ModelRecord, faults: frozenset[str]) -> ModelValidators:
@@ -156,8 +102,8 @@ def model_validators(model: ModelRecord, faults: frozenset[str]) -> ModelValidat
     layout = read_layout(model.id, clean, effective_schema(model.id, "output"))
     schema = loosened(clean, faults)
     item_schema = batch_item_schema(layout, schema)
-    item = Branches.compile(item_schema) if item_schema is not None else None
-    return ModelValidators(layout, Branches.compile(schema), item)
+    item = compile_schema(item_schema) if item_schema is not None else None
+    return ModelValidators(layout, compile_schema(schema), item)
 
 
 def batch_item_schema(layout: ModelLayout, schema: dict[str, Any]) -> dict[str, Any] | None:
@@ -177,7 +123,7 @@ def pointer(error: ValidationError) -> str:
 
 
 def clipped(text: str) -> str:
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+    return clip(text, MESSAGE_LIMIT)
 
 
 def _short(error: ValidationError) -> str:

@@ -34,7 +34,7 @@ def precheck_budget(state: MockState, validators: ModelValidators, body: Any) ->
 
 def poll(state: MockState, model: ModelRecord, body: dict[str, Any]) -> Any:
     if not state.poll.is_valid(body):
-        raise bad_input(state.poll.full, body)
+        raise bad_input(state.poll.whole, body)
     job = state.jobs.get(body["request_id"])
     if job is None or job.model.id != model.id:
         message = clipped(

@@ -20,6 +20,14 @@ class Profile:
     secret_env: str  # the environment variable carrying the secret
     default_base_url: str | None = None  # used when credentials come without a URL
     needs_account: bool = False
+    # The server names its own models (any name, dimensions from --dims), not only the
+    # manifest's.
+    open_models: bool = False
+
+    @property
+    def token_dest(self) -> str:
+        """The argparse attribute of `token_option`."""
+        return self.token_option.removeprefix("--").replace("-", "_")
 
     @property
     def auth_hint(self) -> str:
@@ -45,6 +53,7 @@ OPENAI = Profile(
     url_shape="http://host:port/v1 (ending in /v1, before /embeddings)",
     token_option="--api-key",
     secret_env="OPENAI_API_KEY",
+    open_models=True,
 )
 WORKER = Profile(
     "worker",

@@ -19,7 +19,6 @@ from embedcheck.conformance.compare.job import (
 from embedcheck.conformance.compare.report import summary
 from embedcheck.conformance.compare.sides import POOLINGS
 from embedcheck.conformance.compare.thresholds import Thresholds
-from embedcheck.conformance.errors import ConfigError
 from embedcheck.conformance.http.transport import DEFAULT_TIMEOUT
 from embedcheck.conformance.profiles.kinds import KINDS
 from embedcheck.errors import UsageError
@@ -219,9 +218,6 @@ def _config(args: argparse.Namespace) -> CompareConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        comparison = compare(_config(args))
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    comparison = compare(_config(args))  # a ConfigError is a user mistake: cli.main prints it
     summary(Console(), comparison.to_data(), comparison.reports)
     return comparison.exit_code

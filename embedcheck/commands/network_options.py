@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from embedcheck.conformance.http.network import NetworkConfigError, NetworkOptions
-from embedcheck.errors import UsageError
+from embedcheck.conformance.http.network import NetworkOptions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,8 +39,5 @@ def from_args(args: argparse.Namespace) -> NetworkOptions:
     """The options given, checked against the environment now: a bad proxy URL or CA file
     is a usage error before anything runs."""
     options = NetworkOptions(proxy=args.proxy, no_proxy=args.no_proxy, ca_bundle=args.ca_bundle)
-    try:
-        options.resolve().tls_context()
-    except NetworkConfigError as exc:
-        raise UsageError(str(exc)) from None
+    options.resolve().tls_context()  # a NetworkConfigError: cli.main prints it, exit 2
     return options

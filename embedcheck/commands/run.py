@@ -11,13 +11,11 @@ from embedcheck.conformance.checks import ALL
 from embedcheck.conformance.checks.base import Tolerances
 from embedcheck.conformance.engine.options import PARALLEL_MODES, default_parallel
 from embedcheck.conformance.engine.runner import DEFAULT_MAX_EXAMPLES, RunOptions
-from embedcheck.conformance.errors import ConfigError
 from embedcheck.conformance.http.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from embedcheck.conformance.job import RunConfig, execute
 from embedcheck.conformance.profiles import PROFILES
 from embedcheck.conformance.profiles.kinds import CLOUDFLARE_API, KINDS
 from embedcheck.conformance.verdict import EXIT_FAILED, EXIT_NOT_JUDGED, EXIT_PASSED, EXIT_USAGE
-from embedcheck.errors import UsageError
 
 EPILOG = f"""examples:
   embedcheck run                                   # the bundled mock
@@ -190,7 +188,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
     # The environment's secrets go to a target the command line names, never to the mock.
     env = os.environ if named and not wants_mock else {}
     kind = KINDS[args.profile or ("worker" if args.url else "workers-ai")]
-    token = args.api_key if args.profile == "openai" else args.api_token
+    token = getattr(args, kind.token_dest)
     token = token or args.api_token or args.api_key or env.get(kind.secret_env)
     account = args.account_id or (env.get("CLOUDFLARE_ACCOUNT_ID") if kind.needs_account else None)
     if args.example_db == "none":
@@ -240,7 +238,4 @@ def run(args: argparse.Namespace) -> int:
         for check in ALL:
             print(f"{check.name:26} {check.summary}")
         return 0
-    try:
-        return execute(_config(args))
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    return execute(_config(args))  # a ConfigError is a user mistake: cli.main prints it

@@ -14,14 +14,12 @@ from hypothesis import strategies as st
 from embedcheck.cli import main
 from embedcheck.schemas import effective_schema, raw_schema
 from embedcheck.schemas.diff import (
-    Change,
-    Direction,
     diff_schemas,
     direction_for,
     format_changes,
     format_summary,
 )
-from embedcheck.schemas.diff_model import DIRECTIONS, Effect, classify
+from embedcheck.schemas.diff_model import DIRECTIONS, Change, Direction, Effect, classify
 from embedcheck.schemas.manifest import SCHEMA_ROOT, load_manifest
 
 BGE_BASE = "@cf/baai/bge-base-en-v1.5"

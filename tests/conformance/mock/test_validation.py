@@ -1,5 +1,6 @@
 """Routing by branch agrees with jsonschema's own `oneOf` verdict, loosening is targeted, and
-jsonschema-rs (which accepts bodies) agrees with python-jsonschema (which explains refusals)."""
+on every schema the mock judges bodies by, jsonschema-rs (which decides) agrees with
+python-jsonschema (which explains refusals)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from jsonschema import Draft202012Validator
 from embedcheck.conformance.mock.errors import ApiError
 from embedcheck.conformance.mock.faults import FAULTS
 from embedcheck.conformance.mock.validation import (
-    Checker,
     batch_item_schema,
     loosened,
     model_validators,
+    route,
 )
 from embedcheck.schemas import effective_schema, model, models
 from embedcheck.schemas.instances import any_json, from_schema, keys_mentioned
+from embedcheck.schemas.validators import Judge, compile_schema
 
 MODELS = {
     name: model_validators(model(name), frozenset()) for name in ("bge-base-en-v1.5", "bge-m3")
@@ -42,14 +44,14 @@ values = st.recursive(
 def test_route_accepts_exactly_what_the_whole_schema_accepts(name: str, instance: Any) -> None:
     validators = MODELS[name]
     try:
-        branch = validators.input.route(instance)
+        branch = route(validators.input, instance)
     except ApiError as error:
         assert not validators.input.whole.is_valid(instance)
         assert error.status == 400 and error.code == 5006
         return
     assert validators.input.whole.is_valid(instance)
-    _, chosen = validators.input.branches[branch]
-    assert chosen.is_valid(instance)
+    _, chosen = validators.input.variants[branch]
+    assert chosen.full.is_valid(instance)
 
 
 def test_loosening_touches_only_what_the_fault_names() -> None:
@@ -66,11 +68,11 @@ def test_loosening_touches_only_what_the_fault_names() -> None:
     assert loosened(schema, frozenset()) is schema
 
 
-def _families() -> list[tuple[str, Any, list[Checker]]]:
+def _families() -> list[tuple[str, Any, list[Judge]]]:
     """Each schema the mock validates bodies against (clean and loosened by every fault that
-    loosens), with all the checkers a body of that schema meets: the whole and, for a `oneOf`,
+    loosens), with all the judges a body of that schema meets: the whole and, for a `oneOf`,
     the rest and each branch, which is what `route` asks jsonschema-rs."""
-    families: list[tuple[str, Any, list[Checker]]] = []
+    families: list[tuple[str, Any, list[Judge]]] = []
     everything = frozenset(FAULTS)
     for record in models():
         if record.provider != "workers-ai":
@@ -83,13 +85,14 @@ def _families() -> list[tuple[str, Any, list[Checker]]]:
                     source = (
                         schema if part == "input" else batch_item_schema(compiled.layout, schema)
                     )
-                    checkers = [branches.rest, *(c for _, c in branches.branches)]
+                    rest = [] if branches.rest is None else [branches.rest]
+                    checkers = [branches.judge, *rest, *(j for _, j in branches.variants)]
                     families.append((f"{record.slug} {part} {len(faults)}", source, checkers))
     for faults in (frozenset(), everything):
         schema = loosened(effective_schema("openai-embeddings", "request"), faults, openai=True)
-        families.append((f"openai {len(faults)}", schema, [Checker.compile(schema)]))
+        families.append((f"openai {len(faults)}", schema, [compile_schema(schema).judge]))
     poll = effective_schema("workers-ai-queue", "poll-request")
-    families.append(("poll", poll, [Checker.compile(poll)]))
+    families.append(("poll", poll, [compile_schema(poll).judge]))
     return families
 
 
