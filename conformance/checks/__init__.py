@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from embedcheck.conformance.checks import (
     auth,
+    concurrency,
     dimensions,
     models,
     openai,
@@ -30,6 +31,7 @@ __all__ = [
     "CheckFailed",
     "Tolerances",
     "auth",
+    "concurrency",
     "dimensions",
     "models",
     "openai",
@@ -44,7 +46,19 @@ __all__ = [
 
 
 # Report order: the HTTP layer first, then bodies, vectors, relations, and the special flows.
-MODULES = (status, shapes, vectors, relations, queue, auth, openai, models, usage, dimensions)
+MODULES = (
+    status,
+    shapes,
+    vectors,
+    relations,
+    concurrency,
+    queue,
+    auth,
+    openai,
+    models,
+    usage,
+    dimensions,
+)
 ALL: tuple[Check, ...] = tuple(
     c for m in MODULES for c in REGISTRY.values() if c.fn.__module__ == m.__name__
 )

@@ -17,6 +17,7 @@ import random
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
@@ -240,18 +241,35 @@ class UnitRun:
                 raise Unsendable(problem)
         if case.scenario == "async":
             return self._execute_async(case)
-        exchanges = []
-        for index, payload in enumerate(case.payloads):
-            request = self.target.request(
+        requests = [
+            self.target.request(
                 self.model,
                 payload.body,
                 queue=payload.queue,
                 auth=payload.auth,
                 label=f"{case.scenario} #{index}: {payload.describe()}",
             )
-            exchanges.append(self.session.send(request))
+            for index, payload in enumerate(case.payloads)
+        ]
+        if self.scenario.quiet:
+            half = len(requests) // 2
+            exchanges = [self.session.send(r) for r in requests[:half]]
+            exchanges += self._at_once(requests[half:])
+        else:
+            exchanges = [self.session.send(r) for r in requests]
         self.result.requests += len(exchanges)
         return Outcome(case, tuple(exchanges))
+
+    def _at_once(self, requests: list[Request]) -> list[Exchange]:
+        """Send `requests` together: one thread each, released at the same moment."""
+        start = threading.Barrier(len(requests))
+
+        def send(request: Request) -> Exchange:
+            start.wait()
+            return self.session.send(request)
+
+        with ThreadPoolExecutor(max_workers=len(requests)) as threads:
+            return list(threads.map(send, requests))
 
     def _execute_async(self, case: Case) -> Outcome:
         payload = case.payloads[0]
