@@ -63,6 +63,8 @@ def plan(
                     continue
                 if not scenario.applies(target, model):
                     continue
+                if scenario.quiet and options.workers < 2:
+                    continue  # one request in flight at a time: nothing sent together
                 if any(c.applies(target.profile, scenario.name) for c in checks):
                     units.append((target, model, scenario))
     return units
@@ -98,6 +100,9 @@ def submit_order(specs: list[UnitSpec], options: RunOptions) -> list[int]:
         order.extend(working[:1] + waiting[:1])
         working, waiting = working[1:], waiting[1:]
     return order
+
+
+QUIET = frozenset(s.name for s in SCENARIOS if s.quiet)
 
 
 def quiet_units(specs: list[UnitSpec]) -> list[int]:
@@ -147,6 +152,12 @@ def refuse_idle_checks(targets: list[Target], checks: list[Check], options: RunO
     names = ", ".join(f"{t.profile} at {t.base_url}" for t in targets)
     profiles = {t.profile for t in targets}
     named = [c for c in idle if c.name in options.checks]
+    together = [c for c in named if c.scenarios and c.scenarios <= QUIET]
+    if together and options.workers < 2:
+        raise ConfigError(
+            f"--checks {', '.join(c.name for c in together)} send requests together: "
+            "--workers 1 allows one at a time (use --workers 2 or more)"
+        )
     if named:
         raise ConfigError(
             f"--checks {', '.join(c.name for c in named)} apply to nothing on {names} "

@@ -261,15 +261,19 @@ class UnitRun:
         return Outcome(case, tuple(exchanges))
 
     def _at_once(self, requests: list[Request]) -> list[Exchange]:
-        """Send `requests` together: one thread each, released at the same moment."""
-        start = threading.Barrier(len(requests))
+        """Send `requests` together, `--workers` of them in flight at a time: the first of them
+        released at the same moment."""
+        go = threading.Event()
 
         def send(request: Request) -> Exchange:
-            start.wait()
+            go.wait()
             return self.session.send(request)
 
-        with ThreadPoolExecutor(max_workers=len(requests)) as threads:
-            return list(threads.map(send, requests))
+        in_flight = max(1, min(len(requests), self.options.workers))
+        with ThreadPoolExecutor(max_workers=in_flight) as threads:
+            futures = [threads.submit(send, r) for r in requests]
+            go.set()
+            return [f.result() for f in futures]
 
     def _execute_async(self, case: Case) -> Outcome:
         payload = case.payloads[0]

@@ -247,8 +247,8 @@ BATCH = Scenario(
     requests=4.5,  # the batch, then 2 to 6 texts alone
 )
 
-# Requests in flight at once in the concurrency scenario: a few more than most servers batch
-# together, few enough to cost little.
+# Distinct requests of the concurrency scenario, sent `--workers` at a time (the run's own
+# bound on requests in flight): enough to fill any --workers up to 8, few enough to cost little.
 CONCURRENT = 8
 
 
@@ -261,7 +261,8 @@ def _concurrency_case(target: Target, model: ModelSpec) -> Case:
 
 CONCURRENCY = Scenario(
     "concurrency",
-    f"{CONCURRENT} distinct requests one at a time with nothing else in flight, then all at once",
+    f"{CONCURRENT} distinct requests one at a time with nothing else in flight, then together "
+    "(--workers at a time)",
     ALL_PROFILES,
     0.0,
     None,

@@ -4,11 +4,13 @@ schema's maxItems."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
+from embedcheck.cli import main
 from embedcheck.conformance.checks import select
-from embedcheck.conformance.engine.runner import RunOptions, run
+from embedcheck.conformance.engine.runner import RunOptions, plan, run
 from embedcheck.conformance.generation.scenarios import (
     CONCURRENT,
     LARGE_BATCHES,
@@ -80,3 +82,20 @@ def test_large_batches_go_up_to_the_schema_max_items(profile: str, name: str) ->
         assert len(set(texts)) == len(texts)
         alone = [p.texts[0] for p in case.payloads[1:]]
         assert alone == [texts[0], texts[len(texts) // 2], texts[-1]]  # a few, not all
+
+
+def test_one_worker_sends_nothing_together_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = (model_spec("bge-small-en-v1.5"),)
+    targets = [mock_target("worker", "http://127.0.0.1:1", specs, None)]
+    assert "concurrency" not in {
+        s.name for _, _, s in plan(targets, select(), RunOptions(workers=1))
+    }
+    assert "concurrency" in {s.name for _, _, s in plan(targets, select(), RunOptions(workers=2))}
+    code = main(
+        ["run", "--no-progress", "--report-dir", str(tmp_path), "--profile", "worker",
+         "--model", "bge-small-en-v1.5", "--checks", "concurrency-isolation", "--workers", "1"]
+    )  # fmt: skip
+    assert code == 2
+    assert "--workers 1 allows one at a time (use --workers 2" in capsys.readouterr().err

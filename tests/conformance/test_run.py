@@ -29,7 +29,7 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     "one-vector-for-batch": ("vector-count", ["--profile", "openai", "--model", SMALL]),
     "concurrent-corruption": (
         "concurrency-isolation",
-        ["--profile", "worker", "--model", SMALL, "--workers", "1"],
+        ["--profile", "worker", "--model", SMALL, "--workers", "2"],
     ),
     "openai-empty-array-vectors": ("dims", ["--profile", "openai", "--model", SMALL]),
     "shape-mismatch": ("shape", ["--profile", "worker", "--model", SMALL]),
