@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from embedcheck.conformance.checks import (
     auth,
+    concurrency,
     dimensions,
     long_input,
     models,
@@ -33,6 +34,7 @@ __all__ = [
     "CheckWarning",
     "Tolerances",
     "auth",
+    "concurrency",
     "dimensions",
     "long_input",
     "models",
@@ -49,7 +51,17 @@ __all__ = [
 
 # Report order: the HTTP layer first, then bodies, vectors, relations, and the special flows.
 MODULES = (
-    *(status, shapes, vectors, relations, queue, auth, openai, models, usage, dimensions),
+    status,
+    shapes,
+    vectors,
+    relations,
+    concurrency,
+    queue,
+    auth,
+    openai,
+    models,
+    usage,
+    dimensions,
     long_input,
 )
 ALL: tuple[Check, ...] = tuple(

@@ -105,9 +105,12 @@ REGISTRY: dict[str, Check] = {}
 # Scenarios whose valid payloads get a model output back, and those carrying vectors.
 ACCEPTING = (
     *("embed", "contexts", "async", "determinism", "batch", "pooling", "openai-embed"),
-    "usage",
+    *("usage", "concurrency"),
 )
-VECTORS = ("embed", "contexts", "determinism", "batch", "pooling", "openai-embed", "usage")
+VECTORS = (
+    *("embed", "contexts", "determinism", "batch", "pooling", "openai-embed", "usage"),
+    "concurrency",
+)
 REJECTING = ("reject", "openai-reject")
 
 

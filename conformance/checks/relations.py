@@ -2,7 +2,8 @@
 
 Scenario layouts (built in `embedcheck.conformance.generation.scenarios`):
 - determinism: the same payload twice;
-- batch: a batch of distinct corpus sentences, then each sentence alone;
+- batch: a batch of distinct corpus sentences, then each sentence alone (a large batch: a few
+  of its sentences alone, compared with the batch rows at their positions);
 - pooling: the same texts with `cls`, then with `mean`.
 """
 
@@ -16,7 +17,7 @@ from embedcheck.conformance.http.transport import Exchange
 from embedcheck.conformance.vocabulary import Outcome
 
 
-def _matrices(ctx: CheckContext, outcome: Outcome) -> list[Matrix] | None:
+def vector_matrices(ctx: CheckContext, outcome: Outcome) -> list[Matrix] | None:
     """One matrix per exchange when every exchange succeeded with well-formed vectors."""
     found = []
     if len(outcome.exchanges) != len(outcome.case.payloads):
@@ -33,10 +34,13 @@ def _matrices(ctx: CheckContext, outcome: Outcome) -> list[Matrix] | None:
 
 
 def _batch_and_singles(ctx: CheckContext, outcome: Outcome) -> tuple[Matrix, Matrix] | None:
-    found = _matrices(ctx, outcome)
+    """The batch rows of the texts sent alone too, and their vectors alone, row for row."""
+    found = vector_matrices(ctx, outcome)
     if found is None or len(found) < 3:
         return None
-    return found[0], np.vstack(found[1:])
+    texts = outcome.case.payloads[0].texts
+    positions = [texts.index(p.texts[0]) for p in outcome.case.payloads[1:]]
+    return found[0][positions], np.vstack(found[1:])
 
 
 def _distinguishable(singles: Matrix, same: float) -> bool:
@@ -45,15 +49,21 @@ def _distinguishable(singles: Matrix, same: float) -> bool:
     return bool(sims.max() < same)
 
 
+def row_cosines(first: Matrix, second: Matrix) -> Matrix:
+    """The cosine of each row of `first` with the same row of `second`."""
+    sims: Matrix = np.sum(first * second, axis=1) / np.maximum(
+        np.linalg.norm(first, axis=1) * np.linalg.norm(second, axis=1), 1e-300
+    )
+    return sims
+
+
 @check("determinism", "the same request twice gives the same vectors", scenarios=("determinism",))
 def determinism(ctx: CheckContext, outcome: Outcome) -> bool:
-    found = _matrices(ctx, outcome)
+    found = vector_matrices(ctx, outcome)
     if found is None or len(found) != 2:
         return False
     first, second = found
-    sims = np.sum(first * second, axis=1) / np.maximum(
-        np.linalg.norm(first, axis=1) * np.linalg.norm(second, axis=1), 1e-300
-    )
+    sims = row_cosines(first, second)
     worst = int(np.argmin(sims))
     if sims[worst] < ctx.tolerances.determinism_cosine:
         raise CheckFailed(
@@ -129,7 +139,7 @@ def _same_pair(vectors: Matrix, same: float) -> tuple[int, int, float] | None:
     scenarios=("batch",),
 )
 def distinct_vectors(ctx: CheckContext, outcome: Outcome) -> bool:
-    found = _matrices(ctx, outcome)
+    found = vector_matrices(ctx, outcome)
     if found is None or len(found) < 3:
         return False
     labelled: list[tuple[Matrix, Exchange]] = [(found[0], outcome.exchanges[0])]
@@ -155,7 +165,7 @@ def distinct_vectors(ctx: CheckContext, outcome: Outcome) -> bool:
     scenarios=("pooling",),
 )
 def pooling_differs(ctx: CheckContext, outcome: Outcome) -> bool:
-    found = _matrices(ctx, outcome)
+    found = vector_matrices(ctx, outcome)
     if found is None or len(found) != 2:
         return False
     cls, mean = found

@@ -9,6 +9,9 @@ A hostile target cannot stall the run: transport failures are findings, the HTTP
 time and bytes, shrinking gets a request budget, and after `BREAKER` consecutive transport
 failures or 429/503 replies (or one `Retry-After` beyond the wait allowed) nothing more is
 sent to the target. Before any unit, `preflight` turns settings mistakes into usage errors.
+
+Units of a quiet scenario (concurrency: a reference that must see nothing else in flight) run
+first, one after another in this process, before any other unit is handed to the workers.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from embedcheck.conformance.engine.unit import (
     examples,
     warm_up,
 )
-from embedcheck.conformance.engine.workers import WorkerSetup, open_workers
+from embedcheck.conformance.engine.workers import Worker, WorkerSetup, open_workers
 from embedcheck.conformance.errors import ConfigError
 from embedcheck.conformance.generation.scenarios import SCENARIOS, Scenario
 from embedcheck.conformance.http.ratelimit import RateLimiter
@@ -60,6 +63,8 @@ def plan(
                     continue
                 if not scenario.applies(target, model):
                     continue
+                if scenario.quiet and options.workers < 2:
+                    continue  # one request in flight at a time: nothing sent together
                 if any(c.applies(target.profile, scenario.name) for c in checks):
                     units.append((target, model, scenario))
     return units
@@ -86,7 +91,8 @@ def submit_order(specs: list[UnitSpec], options: RunOptions) -> list[int]:
         scenario = SCENARIO_BY_NAME[specs[i].scenario]
         return examples(options, scenario) * scenario.requests
 
-    longest = sorted(range(len(specs)), key=lambda i: -load(i))
+    loud = [i for i in range(len(specs)) if not SCENARIO_BY_NAME[specs[i].scenario].quiet]
+    longest = sorted(loud, key=lambda i: -load(i))
     waiting = [i for i in longest if specs[i].waits]
     working = [i for i in longest if not specs[i].waits]
     order: list[int] = []
@@ -94,6 +100,34 @@ def submit_order(specs: list[UnitSpec], options: RunOptions) -> list[int]:
         order.extend(working[:1] + waiting[:1])
         working, waiting = working[1:], waiting[1:]
     return order
+
+
+QUIET = frozenset(s.name for s in SCENARIOS if s.quiet)
+
+
+def quiet_units(specs: list[UnitSpec]) -> list[int]:
+    """Indices of the units to run alone, before the others (`Scenario.quiet`)."""
+    return [i for i, spec in enumerate(specs) if SCENARIO_BY_NAME[spec.scenario].quiet]
+
+
+def run_quietly(
+    setup: WorkerSetup, specs: list[UnitSpec], indices: list[int]
+) -> Iterator[tuple[int, UnitResult]]:
+    """Run the quiet units one after another here, while the workers hold no unit: nothing
+    else of this run is in flight. Each gets connections enough to send its case at once."""
+    if not indices:
+        return
+    widest = max(_case_width(specs[i]) for i in indices)
+    with setup.client(pool_size=max(2, widest)) as client:
+        worker = Worker(setup, client)
+        for index in indices:
+            yield index, worker.run(specs[index])
+
+
+def _case_width(spec: UnitSpec) -> int:
+    scenario = SCENARIO_BY_NAME[spec.scenario]
+    cases = scenario.boundaries(spec.target, spec.model)
+    return max((len(c.payloads) for c in cases), default=1)
 
 
 def where_it_applies(check: Check, profiles: set[str]) -> str:
@@ -118,6 +152,12 @@ def refuse_idle_checks(targets: list[Target], checks: list[Check], options: RunO
     names = ", ".join(f"{t.profile} at {t.base_url}" for t in targets)
     profiles = {t.profile for t in targets}
     named = [c for c in idle if c.name in options.checks]
+    together = [c for c in named if c.scenarios and c.scenarios <= QUIET]
+    if together and options.workers < 2:
+        raise ConfigError(
+            f"--checks {', '.join(c.name for c in together)} send requests together: "
+            "--workers 1 allows one at a time (use --workers 2 or more)"
+        )
     if named:
         raise ConfigError(
             f"--checks {', '.join(c.name for c in named)} apply to nothing on {names} "
@@ -184,6 +224,10 @@ def run(
         with setup.client(pool_size=1) as client:
             for target in targets:
                 preflight(client, target, breaker.record)
+        for index, unit in run_quietly(setup, specs, quiet_units(specs)):
+            results[index] = unit
+            if on_unit is not None:
+                on_unit(unit)
         futures.update({workers.submit(specs[i]): i for i in submit_order(specs, options)})
         for future in as_completed(futures):
             index = futures[future]

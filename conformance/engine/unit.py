@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
@@ -218,18 +219,39 @@ class UnitRun:
                 raise Unsendable(problem)
         if case.scenario == "async":
             return self._execute_async(case)
-        exchanges = []
-        for index, payload in enumerate(case.payloads):
-            request = self.target.request(
+        requests = [
+            self.target.request(
                 self.model,
                 payload.body,
                 queue=payload.queue,
                 auth=payload.auth,
                 label=f"{case.scenario} #{index}: {payload.describe()}",
             )
-            exchanges.append(self.session.send(request))
+            for index, payload in enumerate(case.payloads)
+        ]
+        if self.scenario.quiet:
+            half = len(requests) // 2
+            exchanges = [self.session.send(r) for r in requests[:half]]
+            exchanges += self._at_once(requests[half:])
+        else:
+            exchanges = [self.session.send(r) for r in requests]
         self.result.requests += len(exchanges)
         return Outcome(case, tuple(exchanges))
+
+    def _at_once(self, requests: list[Request]) -> list[Exchange]:
+        """Send `requests` together, `--workers` of them in flight at a time: the first of them
+        released at the same moment."""
+        go = threading.Event()
+
+        def send(request: Request) -> Exchange:
+            go.wait()
+            return self.session.send(request)
+
+        in_flight = max(1, min(len(requests), self.options.workers))
+        with ThreadPoolExecutor(max_workers=in_flight) as threads:
+            futures = [threads.submit(send, r) for r in requests]
+            go.set()
+            return [f.result() for f in futures]
 
     def _execute_async(self, case: Case) -> Outcome:
         payload = case.payloads[0]

@@ -45,6 +45,9 @@ class Scenario:
     shrink_cap: int | None = None  # fewer shrinking examples when each one is slow
     waits: bool = False  # mostly sleeps (polls): started early so other units fill the wait
     requests: float = 1.0  # requests per example, roughly: how long a unit runs, for scheduling
+    # Sent in the run's quiet phase, with nothing else in flight; its case's second half goes
+    # out all at once (see `engine.unit`).
+    quiet: bool = False
 
     @property
     def generates(self) -> bool:
@@ -190,16 +193,85 @@ def _batch_case(target: Target, model: ModelSpec, sentences: list[str]) -> Case:
     return Case("batch", (batch, *singles))
 
 
+# Large batches: the sizes the public bugs showed (ollama/ollama#6262 degrades from 16 texts
+# up), each sent where the schema's maxItems allows it, and the schema's maxItems itself.
+LARGE_BATCHES = (16, 32, 64, 100)
+
+
+def distinct_texts(count: int) -> list[str]:
+    """`count` plainly different sentences: the corpus, then pairs of its sentences."""
+    pairs = (f"{a}, and {b[0].lower()}{b[1:]}" for a in CORPUS for b in CORPUS if a != b)
+    found = [*CORPUS, *pairs][:count]
+    assert len(found) == count, f"the corpus makes {len(found)} distinct texts, not {count}"
+    return found
+
+
+def max_batch(target: Target, model: ModelSpec) -> int | None:
+    """The most texts one request may hold, from the effective schema (None: no maxItems)."""
+    if target.profile == "openai":
+        return O.openai_limits().max_items
+    forms = _limits(model).forms(_texts_variant(model))
+    lists = [f.items for f in forms if f.items is not None]
+    return lists[0].max_items if lists else 0
+
+
+def large_batch_sizes(target: Target, model: ModelSpec) -> list[int]:
+    cap = max_batch(target, model)
+    if cap is None or cap >= LARGE_BATCHES[-1]:
+        return list(LARGE_BATCHES)
+    return [n for n in LARGE_BATCHES if n < cap] + ([cap] if cap >= LARGE_BATCHES[0] else [])
+
+
+def _large_batch_case(target: Target, model: ModelSpec, size: int) -> Case:
+    """A batch of `size` texts, then three of them alone (first, middle, last): enough to see
+    a batch that degrades or shuffles, at a few requests per size."""
+    sentences = distinct_texts(size)
+    batch = text_payload(target, model, sentences)
+    sampled = sorted({0, size // 2, size - 1})
+    singles = tuple(text_payload(target, model, sentences[i]) for i in sampled)
+    return Case("batch", (batch, *singles))
+
+
+def _batch_boundaries(target: Target, model: ModelSpec) -> list[Case]:
+    large = [_large_batch_case(target, model, n) for n in large_batch_sizes(target, model)]
+    return [_batch_case(target, model, list(CORPUS[:4])), *large]
+
+
 BATCH = Scenario(
     "batch",
-    "distinct sentences in one batch, then each alone",
+    "distinct sentences in one batch, then each alone; large batches up to the schema's "
+    "maxItems, then a few of their texts alone",
     ALL_PROFILES,
     0.2,
     lambda t, m: st.lists(st.sampled_from(CORPUS), min_size=2, max_size=6, unique=True).map(
         lambda xs: _batch_case(t, m, xs)
     ),
-    lambda t, m: [_batch_case(t, m, list(CORPUS[:4]))],
+    _batch_boundaries,
     requests=4.5,  # the batch, then 2 to 6 texts alone
+)
+
+# Distinct requests of the concurrency scenario, sent `--workers` at a time (the run's own
+# bound on requests in flight): enough to fill any --workers up to 8, few enough to cost little.
+CONCURRENT = 8
+
+
+def _concurrency_case(target: Target, model: ModelSpec) -> Case:
+    """`CONCURRENT` distinct texts one at a time (the reference), then the same requests all
+    at once."""
+    singles = tuple(text_payload(target, model, s) for s in distinct_texts(CONCURRENT))
+    return Case("concurrency", (*singles, *singles))
+
+
+CONCURRENCY = Scenario(
+    "concurrency",
+    f"{CONCURRENT} distinct requests one at a time with nothing else in flight, then together "
+    "(--workers at a time)",
+    ALL_PROFILES,
+    0.0,
+    None,
+    lambda t, m: [_concurrency_case(t, m)],
+    requests=2 * CONCURRENT,
+    quiet=True,
 )
 
 
@@ -360,6 +432,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     REJECT,
     DETERMINISM,
     BATCH,
+    CONCURRENCY,
     POOLING,
     ASYNC,
     AUTH,

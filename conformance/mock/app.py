@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,6 +16,7 @@ from embedcheck.conformance.mock import (
 )
 from embedcheck.conformance.mock.config import MockConfig
 from embedcheck.conformance.mock.errors import ApiError
+from embedcheck.conformance.mock.inflight import InFlight
 from embedcheck.conformance.mock.state import MockState
 
 # Cloudflare answers an unknown path with code 7003 ("Could not route to ...") and a wrong
@@ -49,6 +51,10 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         *routes_worker.routes(state),
         *routes_openapi.routes(),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: unrouted})
+    # Only the fault needs requests tracked (and gathered: a short wait each).
+    middleware = [Middleware(InFlight)] if state.config.has("concurrent-corruption") else []
+    app = Starlette(
+        routes=routes, middleware=middleware, exception_handlers={HTTPException: unrouted}
+    )
     app.state.mock = state  # for tests and tools that want to look inside (e.g. the job store)
     return app

@@ -9,6 +9,7 @@ route (v4, Worker, OpenAI, queue) shows them alike; they work on numbers, not on
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import numpy as np
 
 from embedcheck.conformance.mock.codebook import Codebook, Picks, Vectors, codebook, picks
 from embedcheck.conformance.mock.errors import INTERNAL, ApiError
+from embedcheck.conformance.mock.inflight import crowded
 from embedcheck.conformance.mock.json_text import JsonText
 from embedcheck.schemas import ModelRecord
 
@@ -32,6 +34,10 @@ VALUE_FAULTS = frozenset(
         "nondeterministic",
         "batch-variance",
         "nan-in-output",
+        "shuffle-vectors",
+        "batch-degrades-from-16",
+        "one-vector-for-batch",
+        "concurrent-corruption",
     }
 )
 
@@ -39,6 +45,9 @@ VALUE_FAULTS = frozenset(
 # look plausible, far above float32 rounding so an exact or tolerant comparison catches them.
 BATCH_VARIANCE = 0.1
 NONDETERMINISM = 0.02
+DEGRADES_FROM = 16  # batch-degrades-from-16: texts in a batch from which vectors drift...
+DEGRADATION = 0.05  # ...by this much at that size, growing with the size
+CROWDING = 0.1  # concurrent-corruption: what a request in company gets mixed with
 
 
 def _normalised(rows: Vectors) -> Vectors:
@@ -58,6 +67,16 @@ def bfloat16(rows: Vectors) -> Vectors:
     )
     result: Vectors = rounded.view(np.float32)
     return result
+
+
+def shuffled(texts: Sequence[str]) -> list[int]:
+    """A permutation of a batch other than the identity, the same for the same texts (the
+    order the bug shows depends on the batch; the same batch twice comes back alike)."""
+    seed = hashlib.sha256("\x1f".join(texts).encode()).digest()
+    order = np.random.default_rng(int.from_bytes(seed[:8], "little")).permutation(len(texts))
+    if (order == np.arange(len(texts))).all():
+        order = np.roll(order, 1)
+    return [int(i) for i in order]
 
 
 class Embedder:
@@ -104,11 +123,22 @@ class Embedder:
         if "batch-variance" in faults and n > 1:
             positions = [f"position {i} of {n}" for i in range(n)]
             rows = _perturbed(rows, self._noise(model, positions), BATCH_VARIANCE)
+        if "batch-degrades-from-16" in faults and n >= DEGRADES_FROM:
+            # The same batch drifts the same way every time: only a batch-vs-alone check sees it.
+            keys = [f"batch of {n}\x1f{t}" for t in texts]
+            rows = _perturbed(rows, self._noise(model, keys), DEGRADATION * n / DEGRADES_FROM)
         if "nondeterministic" in faults and n:
             fresh = [uuid.uuid4().hex for _ in range(n)]
             rows = _perturbed(rows, self._noise(model, fresh), NONDETERMINISM)
+        if "concurrent-corruption" in faults and n and crowded():
+            fresh = [uuid.uuid4().hex for _ in range(n)]
+            rows = _perturbed(rows, self._noise(model, fresh), CROWDING)
         if "reorder-vectors" in faults:
             rows = rows[::-1]
+        if "shuffle-vectors" in faults and n > 1:
+            rows = rows[shuffled(texts)]
+        if "one-vector-for-batch" in faults:
+            rows = rows[:1]
         if "drop-last-vector" in faults:
             rows = rows[:-1]
         if "wrong-dims" in faults:

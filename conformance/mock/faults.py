@@ -19,6 +19,29 @@ FAULTS: dict[str, Fault] = _faults(
     ("wrong-dims", "vectors are one element short of the model's dims (shape agrees with them)"),
     ("drop-last-vector", "a batch of n texts returns n-1 vectors, and shape says n-1 too"),
     ("reorder-vectors", "the vectors of a batch come back in reverse order"),
+    (
+        "shuffle-vectors",
+        "the vectors of a batch come back shuffled, the same batch alike (ollama/ollama#6187)",
+    ),
+    (
+        "batch-degrades-from-16",
+        "vectors of a batch of 16 texts or more drift from the texts' own, more with its size "
+        "(ollama/ollama#6262)",
+    ),
+    (
+        "one-vector-for-batch",
+        "a batch of n texts gets one vector (gemini-embedding-2 via google-genai)",
+    ),
+    (
+        "concurrent-corruption",
+        "vectors are corrupted when another request is in flight at the same time "
+        "(ggml-org/llama.cpp#26282)",
+    ),
+    (
+        "openai-empty-array-vectors",
+        "OpenAI `embedding` is [] for every item when `input` is a list "
+        "(Ollama 0.21 /v1/embeddings)",
+    ),
     ("shape-mismatch", "`shape` is [dims, n] instead of [n, dims]"),
     ("accept-101-items", "a `text` list of 101 items is embedded instead of rejected"),
     ("accept-empty-string", "an empty text is embedded instead of rejected"),

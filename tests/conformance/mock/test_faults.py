@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections.abc import Awaitable, Callable
@@ -62,6 +63,11 @@ AGREED = [
     "truncate-ignored",
     "surrogate-500",
     "silent-truncation",
+    "shuffle-vectors",
+    "batch-degrades-from-16",
+    "one-vector-for-batch",
+    "concurrent-corruption",
+    "openai-empty-array-vectors",
 ]
 
 TOKEN = "fault-token"
@@ -160,6 +166,66 @@ async def _reorder(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
     body = {"text": ["a", "b", "c"]}
     got, want = await output(faulty, SMALL, body), await output(clean, SMALL, body)
     assert got["data"] == want["data"][::-1] != want["data"]
+
+
+@check("shuffle-vectors")
+async def _shuffle(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    body = {"text": [f"t{i}" for i in range(8)]}
+    got, want = await output(faulty, SMALL, body), await output(clean, SMALL, body)
+    rows = {json.dumps(v): i for i, v in enumerate(want["data"])}
+    order = [rows[json.dumps(v)] for v in got["data"]]
+    assert sorted(order) == list(range(8)) and order != list(range(8))
+    assert order != list(range(8))[::-1]  # not the reverse: reorder-vectors is that one
+    assert (await output(faulty, SMALL, body))["data"] == got["data"]  # the same batch alike
+    pair = await output(faulty, SMALL, {"text": ["a", "b"]})
+    assert pair["data"] != (await output(clean, SMALL, {"text": ["a", "b"]}))["data"]
+
+
+@check("batch-degrades-from-16")
+async def _degrades(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    async def worst(client: httpx.AsyncClient, size: int) -> float:
+        texts = [f"sentence number {i}" for i in range(size)]
+        batch = (await output(client, SMALL, {"text": texts}))["data"]
+        alone = (await output(client, SMALL, {"text": texts[-1]}))["data"][0]
+        return cosine(batch[-1], alone)
+
+    assert await worst(faulty, 15) > 0.99999  # below 16 texts: intact
+    at_16, at_64 = await worst(faulty, 16), await worst(faulty, 64)
+    assert at_64 < at_16 < 0.999
+    assert await worst(clean, 64) > 0.99999
+
+
+@check("one-vector-for-batch")
+async def _one_vector(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    body = {"text": ["a", "b", "c"]}
+    got, want = await output(faulty, SMALL, body), await output(clean, SMALL, body)
+    assert len(got["data"]) == 1 and got["data"][0] == want["data"][0]
+    many = (await openai(faulty, {"model": SMALL, "input": ["a", "b", "c"]})).json()["data"]
+    assert len(many) == 1 and len(want["data"]) == 3
+
+
+@check("concurrent-corruption")
+async def _concurrent(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    texts = [f"request {i}" for i in range(4)]
+
+    async def together(client: httpx.AsyncClient) -> list[Any]:
+        replies = await asyncio.gather(*(output(client, SMALL, {"text": t}) for t in texts))
+        return [r["data"][0] for r in replies]
+
+    alone = [(await output(faulty, SMALL, {"text": t}))["data"][0] for t in texts]
+    assert alone == [(await output(clean, SMALL, {"text": t}))["data"][0] for t in texts]
+    crowded = await together(faulty)
+    assert all(cosine(a, b) < 0.999 for a, b in zip(alone, crowded, strict=True))
+    assert await together(clean) == alone
+
+
+@check("openai-empty-array-vectors")
+async def _empty_array(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) -> None:
+    many = (await openai(faulty, {"model": SMALL, "input": ["a", "b"]})).json()["data"]
+    assert [d["embedding"] for d in many] == [[], []]
+    assert len(_first_vector(await openai(faulty, {"model": SMALL, "input": "a"}))) == 384
+    clean_many = (await openai(clean, {"model": SMALL, "input": ["a", "b"]})).json()["data"]
+    assert [len(d["embedding"]) for d in clean_many] == [384, 384]
 
 
 @check("shape-mismatch")
