@@ -59,6 +59,19 @@ def _answer(layout: ModelLayout, variant: InputVariant, scored: bool = False) ->
     return answer
 
 
+def _nameable(layout: ModelLayout, variant: InputVariant, key: str, value: Any) -> bool:
+    """Whether a reply names setting `key` = `value`. A value the input's enum lists but the
+    output's lacks (upstream widened one before the other) is left unnamed, so the reply still
+    fits its schema; one the input refuses (only reached with `accept-unknown-pooling`) is
+    echoed, as that buggy server does."""
+    if layout.nameable(variant, key, value):
+        return True
+    answer = layout.answer(variant)
+    allowed = variant.settings.get(key, {}).get("enum", [])
+    declared = answer is not None and key in answer.properties
+    return declared and value is not None and value not in allowed
+
+
 class Runner:
     def __init__(self, config: MockConfig, embedder: Embedder) -> None:
         self.config = config
@@ -100,7 +113,7 @@ class Runner:
             output[answer.shape] = shape
         if not self.config.has("pooling-not-echoed"):
             named = vector_settings(layout, variant, body)
-            output.update({k: v for k, v in named.items() if layout.nameable(variant, k, v)})
+            output.update({k: v for k, v in named.items() if _nameable(layout, variant, k, v)})
         return output
 
     def embed_output(
