@@ -287,6 +287,18 @@ class ModelLayout:
             return {}
         return {k: v for k, v in variant.settings.items() if "enum" in v and k in answer.properties}
 
+    def nameable(self, variant: InputVariant, key: str, value: Any) -> bool:
+        """Whether the reply to `variant` can name setting `key` as `value`: its answer
+        declares the key and, if that is an enum, lists the value (an input enum may gain a
+        value upstream before the output's does; a reply naming it would break the output
+        schema, so it is left unnamed)."""
+        answer = self.answer(variant)
+        declared = answer.properties.get(key) if answer is not None else None
+        if not isinstance(declared, dict) or value is None:
+            return False
+        allowed = declared.get("enum")
+        return not isinstance(allowed, list) or value in allowed
+
 
 _TRUNCATES = re.compile(r"\btruncat", re.IGNORECASE)
 

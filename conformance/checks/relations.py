@@ -4,7 +4,8 @@ Scenario layouts (built in `embedcheck.conformance.generation.scenarios`):
 - determinism: the same payload twice;
 - batch: a batch of distinct corpus sentences, then each sentence alone (a large batch: a few
   of its sentences alone, compared with the batch rows at their positions);
-- pooling: the same texts with `cls`, then with `mean`.
+- pooling: the same texts with each value of a setting that changes vectors (`cls`, then the
+  default `mean`; as many requests as the schema's enum has values).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from embedcheck.conformance.checks.base import CheckContext, CheckFailed, check, is_success
 from embedcheck.conformance.checks.extract import Matrix, cosines, matrix, vectors_of
 from embedcheck.conformance.http.transport import Exchange
-from embedcheck.conformance.vocabulary import Outcome
+from embedcheck.conformance.vocabulary import Outcome, Payload
 
 
 def vector_matrices(ctx: CheckContext, outcome: Outcome) -> list[Matrix] | None:
@@ -159,23 +160,35 @@ def distinct_vectors(ctx: CheckContext, outcome: Outcome) -> bool:
     return True
 
 
+def _setting(first: Payload, second: Payload) -> str:
+    """What two payloads of the same texts ask differently, e.g. `pooling 'cls' vs 'mean'`."""
+    a, b = first.body, second.body
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return "two settings"
+    keys = [k for k in {**a, **b} if a.get(k) != b.get(k)]
+    return ", ".join(f"{k} {a.get(k)!r} vs {b.get(k)!r}" for k in keys) or "the same settings"
+
+
 @check(
     "pooling-differs",
-    "`cls` and `mean` pooling give different vectors for the same text",
+    "each value of a setting that shapes vectors (pooling: cls, mean) gives different vectors",
     scenarios=("pooling",),
 )
 def pooling_differs(ctx: CheckContext, outcome: Outcome) -> bool:
     found = vector_matrices(ctx, outcome)
-    if found is None or len(found) != 2:
+    if found is None or len(found) < 2:
         return False
-    cls, mean = found
-    sims = np.diag(cosines(cls, mean))
-    worst = int(np.argmax(sims))
-    if sims[worst] >= ctx.tolerances.same_cosine:
-        raise CheckFailed(
-            f"text {worst}: cls and mean pooling gave the same vector (cosine {sims[worst]:.6f})",
-            expected=f"cosine < {ctx.tolerances.same_cosine}",
-            actual=float(sims[worst]),
-            exchange=outcome.exchanges[1],
-        )
+    payloads = outcome.case.payloads
+    for i in range(len(found)):
+        for j in range(i + 1, len(found)):
+            sims = np.diag(cosines(found[i], found[j]))
+            worst = int(np.argmax(sims))
+            if sims[worst] >= ctx.tolerances.same_cosine:
+                raise CheckFailed(
+                    f"text {worst}: {_setting(payloads[i], payloads[j])} gave the same vector "
+                    f"(cosine {sims[worst]:.6f})",
+                    expected=f"cosine < {ctx.tolerances.same_cosine}",
+                    actual=float(sims[worst]),
+                    exchange=outcome.exchanges[j],
+                )
     return True

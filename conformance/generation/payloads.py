@@ -133,12 +133,14 @@ def _expected(lim: ModelLimits, variant: InputVariant, scored: bool, payload: Pa
 def _echo(
     lim: ModelLimits, variant: InputVariant, settings: dict[str, Any]
 ) -> tuple[tuple[str, Any, bool], ...]:
+    """What the reply should name of the vector settings: the value asked for, else the
+    default; none the output schema could not name (`ModelLayout.nameable`)."""
     echo = []
     for key, schema in lim.layout.echoed(variant).items():
-        if key in settings:
-            echo.append((key, settings[key], True))
-        elif "default" in schema:
-            echo.append((key, schema["default"], False))
+        asked = key in settings
+        value = settings[key] if asked else schema.get("default")
+        if lim.layout.nameable(variant, key, value):
+            echo.append((key, value, asked))
     return tuple(echo)
 
 

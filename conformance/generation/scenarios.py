@@ -275,35 +275,29 @@ CONCURRENCY = Scenario(
 )
 
 
-def vector_setting(model: ModelSpec) -> tuple[str, Any, Any] | None:
-    """A setting that changes the vectors (an enum the reply echoes, e.g. `pooling`) with two
-    of its values: one other than the default, then the default."""
+def vector_setting(model: ModelSpec) -> tuple[str, list[Any]] | None:
+    """A setting that changes the vectors (an enum the reply echoes, e.g. `pooling`) and every
+    value of it, the default last: however many values the schema lists."""
     variant = _texts_variant(model)
     for key, schema in _limits(model).layout.echoed(variant).items():
         values = list(schema["enum"])
         default = schema.get("default", values[0])
         others = [v for v in values if v != default]
         if others and default in values:
-            return key, others[0], default
+            return key, [*others, default]
     return None
 
 
 def _setting_case(target: Target, model: ModelSpec, sentences: list[str]) -> Case:
     found = vector_setting(model)
     assert found is not None, "the scenario applies to models with a vector setting"
-    key, other, default = found
-    return Case(
-        "pooling",
-        (
-            text_payload(target, model, sentences, {key: other}),
-            text_payload(target, model, sentences, {key: default}),
-        ),
-    )
+    key, values = found
+    return Case("pooling", tuple(text_payload(target, model, sentences, {key: v}) for v in values))
 
 
 POOLING = Scenario(
     "pooling",
-    "the same sentences with two values of a setting that changes vectors (cls, then mean)",
+    "the same sentences with each value of a setting that changes vectors (cls, then mean)",
     MODEL_PROFILES,
     0.2,
     lambda t, m: st.lists(st.sampled_from(CORPUS), min_size=1, max_size=3, unique=True).map(

@@ -4,7 +4,8 @@ The variant a body validated through says what it is for (`schemas.layout`: text
 with or without a query, a batch), and the output variant answering it says which keys the
 reply has. Decisions where the schema leaves room (documented in the package docstring too):
 - Settings that change the vectors are the input enums the answering output also declares
-  (`pooling`); an omitted one means the schema's `default`, and the reply names the one used.
+  (`pooling`); an omitted one means the schema's `default`, and the reply names the one used
+  when the output schema lets it (a value the output's enum lacks is left unnamed).
   Every other optional property is accepted and changes nothing. A model with no such setting
   (bge-m3) names none in its replies.
 - A context without its text (`{"contexts": [{}]}` is valid for bge-m3) embeds as "".
@@ -59,6 +60,19 @@ def _answer(layout: ModelLayout, variant: InputVariant, scored: bool = False) ->
     return answer
 
 
+def _nameable(layout: ModelLayout, variant: InputVariant, key: str, value: Any) -> bool:
+    """Whether a reply names setting `key` = `value`. A value the input's enum lists but the
+    output's lacks (upstream widened one before the other) is left unnamed, so the reply still
+    fits its schema; one the input refuses (only reached with `accept-unknown-pooling`) is
+    echoed, as that buggy server does."""
+    if layout.nameable(variant, key, value):
+        return True
+    answer = layout.answer(variant)
+    allowed = variant.settings.get(key, {}).get("enum", [])
+    declared = answer is not None and key in answer.properties
+    return declared and value is not None and value not in allowed
+
+
 class Runner:
     def __init__(self, config: MockConfig, embedder: Embedder) -> None:
         self.config = config
@@ -100,7 +114,7 @@ class Runner:
             output[answer.shape] = shape
         if not self.config.has("pooling-not-echoed"):
             named = vector_settings(layout, variant, body)
-            output.update({k: v for k, v in named.items() if k in answer.properties})
+            output.update({k: v for k, v in named.items() if _nameable(layout, variant, k, v)})
         return output
 
     def embed_output(

@@ -202,6 +202,23 @@ def test_relations_between_vectors() -> None:
     fails("pooling-differs", ctx, relation("pooling", [[a], [a]], [["x"], ["x"]]))
 
 
+def test_pooling_differs_compares_every_value_the_schema_lists() -> None:
+    """A third pooling value (an upstream change): each pair of values must differ."""
+    a, b = unit(DIMS, 0), unit(DIMS, 1)
+    values = ["cls", "max", "mean"]
+    payloads = [embed_payload(SMALL, "x", value) for value in values]
+
+    def case(groups: list[list[float]]) -> Outcome:
+        replies = [reply(200, {"shape": [1, DIMS], "data": [g]}, envelope=True) for g in groups]
+        return outcome("pooling", payloads, replies)
+
+    c = unit(DIMS, 2)
+    assert judge("pooling-differs", context(), case([a, b, c]))
+    failure = fails("pooling-differs", context(), case([a, b, a]))  # cls and mean alike
+    assert failure.expected == "cosine < 0.99999" and failure.actual == pytest.approx(1.0)
+    assert "pooling 'cls' vs 'mean' gave the same vector" in failure.message
+
+
 def test_a_looser_tolerance_accepts_what_the_default_flags() -> None:
     from embedcheck.conformance.checks import Tolerances
 

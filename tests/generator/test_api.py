@@ -23,6 +23,9 @@ from workers_ai_embeddings import (
 from workers_ai_embeddings.models import bge_m3
 
 from embedcheck.conformance.mock.server import RunningMock
+from embedcheck.generator.naming import snake
+from embedcheck.schemas.location import PACKAGED_ROOT
+from embedcheck.schemas.manifest import read_manifest
 from tests.generator.conftest import PACKAGE, TOKEN
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -50,16 +53,10 @@ def client_over(handler: Handler) -> Client:
 def test_plumbing_is_private() -> None:
     for client in (Client("acct", "t"), AsyncClient("acct", "t")):
         public = {name for name in vars(client) if not name.startswith("_")}
-        assert public == {
-            "account_id",
-            "base_url",
-            "validate",
-            "bge_base_en_v1_5",
-            "bge_large_en_v1_5",
-            "bge_m3",
-            "bge_small_en_v1_5",
-            "openai",
-        }
+        # one attribute per Workers AI model of the manifest generated/ is built from
+        manifest = read_manifest(PACKAGED_ROOT)
+        models = {snake(m.slug) for m in manifest.models if m.provider == "workers-ai"}
+        assert public == {"account_id", "base_url", "validate", "openai", *models}
         for name in ("run", "model_url", "clock", "sleep"):
             assert not hasattr(client, name), name
 

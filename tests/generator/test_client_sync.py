@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 from workers_ai_embeddings import BgeM3, Client, OpenAIClient
 from workers_ai_embeddings.models import (
-    bge_base_en_v1_5,
-    bge_large_en_v1_5,
     bge_m3,
-    bge_small_en_v1_5,
     openai_embeddings,
 )
 
 from embedcheck.conformance.mock.server import RunningMock
-from tests.generator.conftest import TOKEN
+from embedcheck.generator.naming import snake
+from embedcheck.schemas.location import PACKAGED_ROOT
+from embedcheck.schemas.manifest import read_manifest
+from tests.generator.conftest import PACKAGE, TOKEN
 
+# The models with a pooling choice and a batch queue (the bge English ones), as the manifest
+# generated/ is built from lists them: (client attribute, models module, dims).
 ENGLISH = [
-    ("bge_small_en_v1_5", bge_small_en_v1_5, 384),
-    ("bge_base_en_v1_5", bge_base_en_v1_5, 768),
-    ("bge_large_en_v1_5", bge_large_en_v1_5, 1024),
+    (snake(m.slug), importlib.import_module(f"{PACKAGE}.models.{snake(m.slug)}"), m.dims)
+    for m in read_manifest(PACKAGED_ROOT).models
+    if m.provider == "workers-ai" and m.pooling and m.batch
 ]
 
 

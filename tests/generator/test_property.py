@@ -28,6 +28,8 @@ from pydantic import TypeAdapter
 from embedcheck.generator.output import write_tree
 from embedcheck.generator.pipeline import generate_files
 from embedcheck.generator.source import TransformedSource, VendoredSource
+from embedcheck.schemas.location import PACKAGED_ROOT
+from embedcheck.schemas.manifest import read_manifest
 
 SENTINEL = "EMBEDCHECK_SCHEMA_TEXT_RAN"
 HOSTILE = [
@@ -45,7 +47,8 @@ AWKWARD_KEYS = [
     "validate", "def", "text_", "pooling2", "Upper Case", "a.b", "None", "await", 'say "hi"',
     "back\\slash", "{{ key }}", "ª", "e\u0301", "ﬁle",
 ]  # fmt: skip
-ENGLISH = ("@cf/baai/bge-small-en-v1.5", "@cf/baai/bge-base-en-v1.5", "@cf/baai/bge-large-en-v1.5")
+# where the extra properties go: every model with a pooling choice (the bge English ones)
+ENGLISH = tuple(m.id for m in read_manifest(PACKAGED_ROOT).models if m.pooling)
 SAMPLE = {"string": "v", "integer": 3, "number": 1.5, "boolean": True}
 _names = itertools.count()
 

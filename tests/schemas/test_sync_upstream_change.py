@@ -2,27 +2,34 @@
 the list limit goes from 100 to 128, inputs gain an optional boolean, pooling gains a third
 value. A sync must classify each change, leave a tree every command can read (full schemas,
 split files and manifest hashes in step) and make `generate --check` see the drift; the same
-change with a renamed title that breaks an overlay must write nothing.
+change with a renamed title that breaks an overlay must write nothing. After the sync, the
+generated client, the mock and the suite follow the new facts (the last test).
 
 The model changed is picked from the manifest (the first with a pooling choice), not named.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from embedcheck.cli import main
+from embedcheck.generator.naming import snake
 from embedcheck.schemas.capabilities import input_capabilities
 from embedcheck.schemas.jsonfile import dump_json
 from embedcheck.schemas.location import ROOT_ENV
 from embedcheck.schemas.manifest import ModelRecord, hash_mismatches, read_manifest
 from embedcheck.schemas.split import SPLIT_ROLES, split_input, split_output
 from embedcheck.schemas.store import effective_at, forget_cached
+from tests.end_to_end.servers import ACCOUNT as RUN_ACCOUNT
+from tests.end_to_end.servers import TOKEN as RUN_TOKEN
+from tests.end_to_end.servers import forwarding, mock_process
 from tests.schemas.conftest import Runner
 from tests.schemas.fake_upstream import (
     ACCOUNT,
@@ -85,9 +92,15 @@ def model(root: Path) -> ModelRecord:
     pytest.fail("no model with a pooling choice in the manifest: pick another change to test")
 
 
-def serve_change(upstream: Upstream, root: Path, model: ModelRecord, source: str) -> None:
+def serve_change(
+    upstream: Upstream, root: Path, model: ModelRecord, source: str, output_too: bool = False
+) -> None:
+    """Serve the changed input (and with `output_too` the output, its pooling enum widened as
+    the input's) from the docs site or the model-schema API."""
     new_input = changed_upstream(vendored(root, model.slug, "input"))
     output = vendored(root, model.slug, "output")
+    if output_too:
+        output = changed_upstream(output)
     if source == "docs":
         serve_docs(upstream, root)
         served = {**split_input(new_input), **split_output(output)}
@@ -205,3 +218,68 @@ def test_a_docs_change_that_breaks_an_overlay_writes_nothing(
         'op 0 {"op": "test", "path": "/oneOf/0/properties/data/type", "value": "array"} failed'
         in out
     )
+
+
+@pytest.mark.parametrize("output_too", [False, True], ids=["input-only", "output-too"])
+def test_after_the_change_the_client_the_mock_and_the_suite_follow(
+    upstream: Upstream,
+    root: Path,
+    sync: Runner,
+    model: ModelRecord,
+    output_too: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """sync -> generate -> mock -> run on the changed tree: 128 texts accepted, 129 refused, the
+    new pooling value sent as a positive case and accepted. The output either keeps its two
+    pooling values (a reply then cannot name the third) or gains the third too."""
+    serve_change(upstream, root, model, "docs", output_too=output_too)
+    assert sync(*source_args("docs", model))[0] == 0
+    package = f"changed_{'both' if output_too else 'input'}_embeddings"
+    client_dir = tmp_path / "client"
+    assert main(["--schemas-dir", str(root), "generate", "--output", str(client_dir),
+                 "--package-name", package]) == 0  # fmt: skip
+    capsys.readouterr()
+    monkeypatch.syspath_prepend(str(client_dir))
+    generated = importlib.import_module(package)
+    with mock_process(root) as mock, forwarding(mock) as proxy:
+        # the mock: the new limit, the new flag and the new pooling value
+        url = f"{mock}/client/v4/accounts/{RUN_ACCOUNT}/ai/run/{model.id}"
+        auth = {"authorization": f"Bearer {RUN_TOKEN}"}
+        at_limit = httpx.post(url, json={"text": ["a"] * NEW_LIMIT}, headers=auth)
+        assert at_limit.status_code == 200 and at_limit.json()["result"]["shape"][0] == NEW_LIMIT
+        over = httpx.post(url, json={"text": ["a"] * (NEW_LIMIT + 1)}, headers=auth)
+        assert over.status_code == 400, over.text[:200]
+        body = {"text": "a", "pooling": NEW_POOLING, NEW_FLAG: False}
+        named = httpx.post(url, json=body, headers=auth).json()["result"].get("pooling")
+        assert named == (NEW_POOLING if output_too else None)
+        # the generated client
+        with generated.Client(RUN_ACCOUNT, RUN_TOKEN, base_url=f"{proxy.url}/client/v4") as client:
+            resource = getattr(client, snake(model.slug))
+            reply = resource.embed(["a"] * NEW_LIMIT, pooling=NEW_POOLING, normalize=True)
+            assert len(reply.data) == NEW_LIMIT
+            with pytest.raises(generated.InputValidationError):
+                resource.embed(["a"] * (NEW_LIMIT + 1))
+            with pytest.raises(generated.InputValidationError):
+                resource.embed("a", normalize="yes")
+        assert len(proxy.posts()) == 1  # the refused two were never sent
+        proxy.seen.clear()
+        # the suite
+        report = tmp_path / "report"
+        code = main(
+            [
+                "--schemas-dir", str(root), "run", "--profile", "workers-ai",
+                "--base-url", f"{proxy.url}/client/v4", "--account-id", RUN_ACCOUNT,
+                "--api-token", RUN_TOKEN, "--model", model.slug, "--max-examples", "3",
+                "--seed", "1", "--workers", "2", "--no-progress", "--report-dir", str(report),
+            ]
+        )  # fmt: skip
+        findings = json.loads((report / "report.json").read_bytes())["findings"]
+        assert code == 0, findings[:2]
+    sent = [(s.json(), s.status) for s in proxy.posts()]
+    plain = [(b, status) for b, status in sent if isinstance(b, dict) and "text" in b]
+    assert any(b.get("pooling") == NEW_POOLING and status == 200 for b, status in plain)
+    assert any(b.get(NEW_FLAG) is True and status == 200 for b, status in plain)
+    sizes = {(len(b["text"]), status) for b, status in plain if isinstance(b["text"], list)}
+    assert (NEW_LIMIT, 200) in sizes and (NEW_LIMIT + 1, 400) in sizes, sorted(sizes)

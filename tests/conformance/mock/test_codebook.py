@@ -22,7 +22,9 @@ from embedcheck.schemas import model
 from tests.conformance.mock.wire import LARGE, M3, OPENAI, SMALL, run_url
 
 CLEAN = Embedder(frozenset())
-SIZES = (384, 768, 1024)
+# the bge sizes, and sizes a model of our own making may have: not a multiple of the 32
+# chunks, fewer dims than chunks, one dim
+SIZES = (384, 768, 1024, 200, 100, 1000, 33, 31, 5, 1)
 texts_strategy = st.lists(st.text(max_size=20), max_size=6)
 
 
@@ -81,9 +83,26 @@ def test_json_text_of_one_part_and_payloads_without_any() -> None:
         dumps({"a": object()})
 
 
-def test_sizes_that_do_not_split_into_chunks_are_refused() -> None:
-    with pytest.raises(ValueError, match="chunks"):
-        codebook(CHUNKS * 3 + 1)
+@pytest.mark.parametrize("dims", [CHUNKS * 3 + 1, 200, CHUNKS - 1, 5])
+def test_any_positive_size_gets_distinct_unit_vectors_from_all_of_a_key(dims: int) -> None:
+    book = codebook(dims)
+    keys = [f"key {i}".encode() for i in range(64)]
+    vectors = book.vectors(picks(keys))
+    assert vectors.shape == (64, dims) and vectors.flags.c_contiguous
+    assert len({v.tobytes() for v in vectors}) == 64
+    # every chunk position used counts: keys differing in one sha256 byte differ in vector
+    assert book.chunks == min(CHUNKS, dims // 2)
+    rows = picks(keys[:1])
+    for position in range(book.chunks):
+        other = rows.copy()
+        other[0, position] += 1 if other[0, position] % 256 < 255 else -1
+        assert not np.array_equal(book.vectors(rows), book.vectors(other)), position
+
+
+@pytest.mark.parametrize("dims", [0, -3])
+def test_sizes_below_one_are_refused(dims: int) -> None:
+    with pytest.raises(ValueError, match="at least 1 dimension"):
+        codebook(dims)
 
 
 def test_faults_that_alter_values_take_the_numbers_path() -> None:

@@ -15,15 +15,17 @@ from embedcheck.schemas import raw_schema
 from tests.conformance.mock.wire import (
     ACCOUNT,
     DIMS,
-    ENGLISH,
     M3,
     MODELS,
+    SETTING_MODELS,
     SMALL,
     assert_valid,
     error_of,
+    max_texts,
     mock_client,
     result,
     run_url,
+    setting,
     variant,
     vectors,
 )
@@ -50,26 +52,35 @@ async def test_embedding_output_fits_schema_with_n_unit_vectors(
 
 
 @pytest.mark.parametrize("model", MODELS)
-async def test_a_full_batch_of_100_texts_gives_100_distinct_unit_vectors(
+async def test_a_full_batch_gives_as_many_distinct_unit_vectors(
     client: httpx.AsyncClient, model: str
 ) -> None:
-    output = await run(client, model, {"text": [f"text {i} 🙂" for i in range(100)]})
+    limit = max_texts(model)  # the schema's maxItems: 100 for the bge models
+    output = await run(client, model, {"text": [f"text {i} 🙂" for i in range(limit)]})
     rows = vectors(output["data"])
-    assert output["shape"] == list(rows.shape) == [100, DIMS[model]]
+    assert output["shape"] == list(rows.shape) == [limit, DIMS[model]]
     np.testing.assert_allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
-    assert len({row.tobytes() for row in rows}) == 100
+    assert len({row.tobytes() for row in rows}) == limit
+    over = await client.post(run_url(model), json={"text": ["t"] * (limit + 1)})
+    assert over.status_code == 400
 
 
-@pytest.mark.parametrize("model", ENGLISH)
-async def test_english_models_echo_pooling_and_cls_differs_from_mean(
+@pytest.mark.parametrize("model", SETTING_MODELS)
+async def test_replies_name_the_setting_and_each_value_gives_other_vectors(
     client: httpx.AsyncClient, model: str
 ) -> None:
-    default = await run(client, model, {"text": "pooling"})
-    mean = await run(client, model, {"text": "pooling", "pooling": "mean"})
-    cls = await run(client, model, {"text": "pooling", "pooling": "cls"})
-    assert (default["pooling"], mean["pooling"], cls["pooling"]) == ("mean", "mean", "cls")
-    assert default["data"] == mean["data"]
-    assert float(vectors(cls["data"])[0] @ vectors(mean["data"])[0]) < 0.9
+    found = setting(model)
+    assert found is not None
+    key, values, default = found
+    omitted = await run(client, model, {"text": "pooling"})
+    assert omitted[key] == default
+    replies = {v: await run(client, model, {"text": "pooling", key: v}) for v in values}
+    assert {v: r[key] for v, r in replies.items()} == {v: v for v in values}
+    assert omitted["data"] == replies[default]["data"]
+    others = [v for v in values if v != default]
+    for value in others:
+        cosine = vectors(replies[value]["data"])[0] @ vectors(replies[default]["data"])[0]
+        assert float(cosine) < 0.9, value
 
 
 async def test_bge_m3_replies_carry_no_pooling(client: httpx.AsyncClient) -> None:

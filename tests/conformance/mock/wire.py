@@ -14,16 +14,48 @@ from numpy.typing import NDArray
 
 from embedcheck.conformance.mock import MockConfig, create_app
 from embedcheck.schemas import effective_schema
+from embedcheck.schemas.layout import TEXTS, InputVariant, layout
+from embedcheck.schemas.location import schema_root
+from embedcheck.schemas.manifest import read_manifest
 
+# Named models, for tests of one behaviour (bge-m3's query scores, a 384-dim vector).
 SMALL = "@cf/baai/bge-small-en-v1.5"
 BASE = "@cf/baai/bge-base-en-v1.5"
 LARGE = "@cf/baai/bge-large-en-v1.5"
 M3 = "@cf/baai/bge-m3"
-ENGLISH = (SMALL, BASE, LARGE)
-MODELS = (*ENGLISH, M3)
-DIMS = {SMALL: 384, BASE: 768, LARGE: 1024, M3: 1024}
+# Every Workers AI model of the schemas tree in use, for tests that hold for each: they follow
+# the manifest (a model added by `embedcheck schemas add` is tested with no edit here).
+_RECORDS = [m for m in read_manifest(schema_root()).models if m.provider == "workers-ai"]
+MODELS = tuple(m.id for m in _RECORDS)
+DIMS = {m.id: m.dims for m in _RECORDS}
 ACCOUNT = "/client/v4/accounts/0123abcd"
 OPENAI = "/v1/embeddings"
+
+
+def texts_variant(model: str) -> InputVariant:
+    found = layout(model).first(TEXTS)
+    assert found is not None, f"{model} has no texts variant"
+    return found
+
+
+def setting(model: str) -> tuple[str, list[Any], Any] | None:
+    """The model's setting that shapes vectors (`pooling`): key, values, default; or None."""
+    for key, schema in layout(model).echoed(texts_variant(model)).items():
+        return key, list(schema["enum"]), schema.get("default")
+    return None
+
+
+# The models whose replies name a setting that shapes their vectors (the bge English models'
+# `pooling`), from their schemas.
+SETTING_MODELS = tuple(m for m in MODELS if setting(m) is not None)
+
+
+def max_texts(model: str) -> int:
+    """The most texts one request may hold: the texts list's maxItems in the schema."""
+    texts = texts_variant(model).properties[texts_variant(model).texts]
+    limits = [b["maxItems"] for b in [texts, *texts.get("oneOf", [])] if "maxItems" in b]
+    assert limits, f"{model}: the schema sets no maxItems on its texts"
+    return int(limits[0])
 
 
 def run_url(model: str) -> str:
