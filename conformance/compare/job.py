@@ -11,7 +11,7 @@ import contextlib
 import secrets
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ from embedcheck.conformance.compare.sides import POOLINGS, Matrix, Side
 from embedcheck.conformance.compare.thresholds import Thresholds
 from embedcheck.conformance.compare.verdict import decide
 from embedcheck.conformance.errors import ConfigError, TargetUnreachable
+from embedcheck.conformance.http.network import DIRECT
 from embedcheck.conformance.profiles import PROFILES, Target, mock_target, model_spec
 from embedcheck.conformance.reports.redact import Redactor
 
@@ -165,8 +166,11 @@ def compare(config: CompareConfig) -> Comparison:
     corpus = corpus_module.from_file(config.corpus) if config.corpus else corpus_module.builtin()
     texts = corpus.all_texts()
     where = {text: i for i, text in enumerate(texts)}
+    # The demo's mocks are loopback servers of this process: never through a user's proxy.
+    send = config.send if config.a is not None else replace(config.send, network=DIRECT)
+    network = send.network.resolve().describe()
     start = time.monotonic()
-    with sides_for(config) as (a, b, description), Sender(config.send) as sender:
+    with sides_for(config) as (a, b, description), Sender(send) as sender:
         redactor = Redactor([a.target.token, b.target.token])
         try:
             got = collect(sender, a, b, texts)
@@ -206,6 +210,7 @@ def compare(config: CompareConfig) -> Comparison:
         )
         comparison = Comparison(
             description=description,
+            network=network,
             a=got.a,
             b=got.b,
             corpus=corpus,
