@@ -128,6 +128,11 @@ def _demo_side(name: str, profile: str, base: str, model: str, pooling: str, tok
 
 
 def _rows(matrix: Matrix, positions: list[int]) -> Matrix:
+    """The rows at `positions`: a view where they follow each other (a corpus file's texts
+    come first, in order), else a copy."""
+    if positions and positions == list(range(positions[0], positions[0] + len(positions))):
+        view: Matrix = matrix[positions[0] : positions[0] + len(positions)]
+        return view
     rows: Matrix = matrix[positions]
     return rows
 
