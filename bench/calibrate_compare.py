@@ -24,11 +24,9 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, not installed
 
+from embedcheck.conformance.compare.analysis import analyse
 from embedcheck.conformance.compare.corpus import builtin
-from embedcheck.conformance.compare.diagnose import diagnose, norm_gap
-from embedcheck.conformance.compare.measure import Distribution, per_text, retrieval
 from embedcheck.conformance.compare.thresholds import Thresholds
-from embedcheck.conformance.compare.verdict import decide
 
 Array = NDArray[np.float32]
 Cast = Callable[[Array], Array]
@@ -157,10 +155,6 @@ def main() -> int:
         "not normalised": lambda: embed(reference_model, full, normalise=False),
         "another model (rotated space)": lambda: reference @ rotation,
     }
-    where = {t: i for i, t in enumerate(texts)}
-    rows = [where[t.text] for t in corpus.texts]
-    q = [where[t] for t in corpus.queries]
-    d = [where[t] for t in corpus.documents]
     thresholds = Thresholds()
     print(
         "| variant vs float32 mean | lowest cosine | 1st pct | median | mixed top-10 "
@@ -168,19 +162,13 @@ def main() -> int:
     )
     print("|---|---|---|---|---|---|---|")
     for name, make in variants.items():
-        other = make()
-        measures = per_text(corpus.texts, reference[rows], other[rows])
-        found = retrieval(reference[q], reference[d], other[q], other[d], thresholds.top_k)
-        findings = diagnose(measures, found, thresholds)
-        cosines = Distribution.of([m.cosine for m in measures])
-        verdict = decide(
-            cosines, norm_gap(measures), found, findings, thresholds, dims=(384, 384), missing=0
-        )
-        causes = ", ".join(f.cause for f in findings) or "-"
-        mixed = f"{found.mixed.top_k_overlap:.1%}" if found else "n/a"
+        result = analyse(corpus, reference, make(), thresholds)  # compare's own judgement
+        c = result.cosines
+        causes = ", ".join(f.cause for f in result.findings) or "-"
+        mixed = f"{result.retrieval.mixed.top_k_overlap:.1%}" if result.retrieval else "n/a"
         print(
-            f"| {name} | {cosines.min:.7f} | {cosines.p01:.7f} | {cosines.median:.7f} | {mixed} "
-            f"| {verdict.name} | {causes} |",
+            f"| {name} | {c.min:.7f} | {c.p01:.7f} | {c.median:.7f} | {mixed} "
+            f"| {result.verdict.name} | {causes} |",
             flush=True,
         )
     return 0

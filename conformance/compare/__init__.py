@@ -9,6 +9,7 @@ the differences are read for their likely cause before a verdict is given.
 - `measure`: per-text cosines and norms, their distribution, retrieval agreement
 - `diagnose`: what the differences look like (pooling, truncation, normalisation, model, precision)
 - `verdict`: thresholds and the verdict with the evidence that decided it
+- `analysis`: measure, diagnose and decide, from two matrices of vectors (no I/O)
 - `report`, `page`: compare.json and the terminal summary; compare.html with its histogram
 - `job`: the whole command, the bundled mocks of the demo included
 """

@@ -4,8 +4,8 @@ The first batch goes to both sides before anything else: a side that cannot be r
 refuses the request, stops the comparison there (exit 2), and so do vectors of different
 sizes — the verdict is known from one reply each, the rest of the corpus is never sent.
 The other batches go out from a thread pool over one `HttpClient` (kept-alive connections,
-rate limit, retries on 429/503, failures as data); a batch that fails leaves its texts
-uncompared, and the comparison incomplete.
+proxy and CAs, rate limit, retries on 429/503, failures as data); a batch that fails leaves
+its texts uncompared, and the comparison incomplete.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from embedcheck.conformance.compare.sides import Matrix, Side, UnusableReply
 from embedcheck.conformance.errors import TargetUnreachable
+from embedcheck.conformance.http.network import NetworkOptions
 from embedcheck.conformance.http.ratelimit import RateLimiter
 from embedcheck.conformance.http.transport import DEFAULT_TIMEOUT, HttpClient
 
@@ -32,6 +33,7 @@ class SendOptions:
     rate_limit: float | None = None  # requests per second, both sides together
     timeout: float = DEFAULT_TIMEOUT
     retries: int = 2
+    network: NetworkOptions = field(default_factory=NetworkOptions)  # proxy and CAs, as in run
 
 
 @dataclass
@@ -99,6 +101,7 @@ class Sender:
             retries=options.retries,
             rate_limiter=limiter,
             pool_size=options.workers,
+            network=options.network,
         )
         self.pool = ThreadPoolExecutor(options.workers, thread_name_prefix="embedcheck-compare")
 

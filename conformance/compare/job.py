@@ -11,7 +11,7 @@ import contextlib
 import secrets
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,14 +19,15 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from embedcheck.conformance.compare import corpus as corpus_module
+from embedcheck.conformance.compare.analysis import analyse, rows
 from embedcheck.conformance.compare.collect import Ask, Collected, Sender, SendOptions, collect
-from embedcheck.conformance.compare.diagnose import PoolingProbe, diagnose, norm_gap
-from embedcheck.conformance.compare.measure import Distribution, per_text, retrieval, row_cosines
+from embedcheck.conformance.compare.diagnose import PoolingProbe
+from embedcheck.conformance.compare.measure import row_cosines
 from embedcheck.conformance.compare.report import Comparison
-from embedcheck.conformance.compare.sides import POOLINGS, Matrix, Side
+from embedcheck.conformance.compare.sides import POOLINGS, Side
 from embedcheck.conformance.compare.thresholds import Thresholds
-from embedcheck.conformance.compare.verdict import decide
 from embedcheck.conformance.errors import ConfigError, TargetUnreachable
+from embedcheck.conformance.http.network import DIRECT
 from embedcheck.conformance.profiles import PROFILES, Target, mock_target, model_spec
 from embedcheck.conformance.reports.redact import Redactor
 
@@ -126,11 +127,6 @@ def _demo_side(name: str, profile: str, base: str, model: str, pooling: str, tok
     return Side(name, mock_target(profile, base, (spec,), token), spec, pooling)
 
 
-def _rows(matrix: Matrix, positions: list[int]) -> Matrix:
-    rows: Matrix = matrix[positions]
-    return rows
-
-
 def _probes(
     sender: Sender, a: Side, b: Side, got: Collected, texts: list[str]
 ) -> list[PoolingProbe]:
@@ -150,7 +146,7 @@ def _probes(
     for (side, other, pooling), reply in zip(plan, replies, strict=True):
         if reply.vectors is None or reply.vectors.shape[1] != other.dims:
             continue
-        cosines = row_cosines(reply.vectors, _rows(other.vectors, sample))
+        cosines = row_cosines(reply.vectors, rows(other.vectors, sample))
         probes.append(
             PoolingProbe(side.name, pooling, other.side.name, len(chosen), float(np.min(cosines)))
         )
@@ -164,58 +160,38 @@ def compare(config: CompareConfig) -> Comparison:
         raise ConfigError(problem)
     corpus = corpus_module.from_file(config.corpus) if config.corpus else corpus_module.builtin()
     texts = corpus.all_texts()
-    where = {text: i for i, text in enumerate(texts)}
+    # The demo's mocks are loopback servers of this process: never through a user's proxy.
+    send = config.send if config.a is not None else replace(config.send, network=DIRECT)
+    network = send.network.resolve().describe()
     start = time.monotonic()
-    with sides_for(config) as (a, b, description), Sender(config.send) as sender:
+    with sides_for(config) as (a, b, description), Sender(send) as sender:
         redactor = Redactor([a.target.token, b.target.token])
         try:
             got = collect(sender, a, b, texts)
         except TargetUnreachable as exc:  # a reply may echo a secret: mask the one line too
             raise TargetUnreachable(redactor.text(str(exc))) from None
-        corpus_rows = [where[t.text] for t in corpus.texts]
-        probes: list[PoolingProbe] = []
-        measures = []
-        found = None
-        if not got.dims_differ:
-            measures = per_text(
-                corpus.texts, _rows(got.a.vectors, corpus_rows), _rows(got.b.vectors, corpus_rows)
-            )
-            q = [where[t] for t in corpus.queries]
-            d = [where[t] for t in corpus.documents]
-            found = retrieval(
-                _rows(got.a.vectors, q),
-                _rows(got.a.vectors, d),
-                _rows(got.b.vectors, q),
-                _rows(got.b.vectors, d),
-                config.thresholds.top_k,
-            )
-            cosines = Distribution.of([m.cosine for m in measures])
-            if cosines.count and cosines.min < config.thresholds.same_model:
-                probes = _probes(sender, a, b, got, texts)
-        findings = diagnose(measures, found, config.thresholds, probes)
-        cosines = Distribution.of([m.cosine for m in measures])
         missing = int(got.missing.sum()) if not got.dims_differ else 0
-        verdict = decide(
-            cosines,
-            norm_gap(measures),
-            found,
-            findings,
+        result = analyse(
+            corpus,
+            got.a.vectors,
+            got.b.vectors,
             config.thresholds,
-            dims=(got.a.dims, got.b.dims),
             missing=missing,
+            probe=lambda: _probes(sender, a, b, got, texts),
         )
         comparison = Comparison(
             description=description,
+            network=network,
             a=got.a,
             b=got.b,
             corpus=corpus,
             sent=got.sent,
-            measures=measures,
-            cosines=cosines,
-            retrieval=found,
-            findings=findings,
-            probes=probes,
-            verdict=verdict,
+            measures=result.measures,
+            cosines=result.cosines,
+            retrieval=result.retrieval,
+            findings=result.findings,
+            probes=result.probes,
+            verdict=result.verdict,
             thresholds=config.thresholds,
             seconds=time.monotonic() - start,
             redactor=redactor,

@@ -17,8 +17,20 @@ from embedcheck.conformance.compare.measure import BINS
 
 NAME = "compare.html"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 760, 260, 24, 56, 44
+WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 924, 290, 48, 56, 44  # the page's column, in px
 GREEN, AMBER, RED = "#2e9e5b", "#d99a1e", "#c9413b"
+# Behind the bars, each verdict's range of cosines in a pale tint of its colour: where the
+# bars stand reads at a glance, however few bins are filled.
+TINTS = {GREEN: "#e3f4ea", AMBER: "#fbf0d9", RED: "#f8e1df"}
+
+
+@dataclass(frozen=True)
+class Zone:
+    x: float
+    width: float
+    tint: str
+    colour: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -32,8 +44,16 @@ class Bar:
     colour: str
 
 
-def bars(data: dict[str, Any]) -> tuple[list[Bar], int]:
-    """The histogram's bars, worst bin on the left, and the count the axis goes up to."""
+def _colour(lower: float, thresholds: dict[str, Any]) -> str:
+    if lower >= thresholds["interchangeable"]:
+        return GREEN
+    return AMBER if lower >= thresholds["same_model"] else RED
+
+
+def bars(data: dict[str, Any]) -> tuple[list[Bar], list[Zone], int]:
+    """The histogram's bars, worst bin on the left; the verdicts' zones behind them; and the
+    count the axis goes up to. A bin is coloured by its lower edge: a threshold set between
+    two edges colours the bin it falls in by the verdict below it."""
     thresholds = data["thresholds"]
     lowers = {label: lower for lower, label in BINS}
     rows = list(reversed(data["histogram"]))
@@ -42,14 +62,6 @@ def bars(data: dict[str, Any]) -> tuple[list[Bar], int]:
     plot = HEIGHT - TOP - BOTTOM
     result = []
     for i, row in enumerate(rows):
-        lower = lowers[row["label"]]
-        colour = (
-            GREEN
-            if lower >= thresholds["interchangeable"]
-            else AMBER
-            if lower >= thresholds["same_model"]
-            else RED
-        )
         height = plot * row["count"] / top
         result.append(
             Bar(
@@ -59,10 +71,24 @@ def bars(data: dict[str, Any]) -> tuple[list[Bar], int]:
                 height=height,
                 label=row["label"],
                 count=row["count"],
-                colour=colour,
+                colour=_colour(lowers[row["label"]], thresholds),
             )
         )
-    return result, top
+    names = {  # the thresholds are on the axis, where the zones meet
+        RED: "incompatible",
+        AMBER: "same model, lower precision",
+        GREEN: "interchangeable",
+    }
+    zones: list[Zone] = []
+    for i, bar in enumerate(result):
+        if zones and zones[-1].colour == bar.colour:
+            last = zones.pop()
+            zones.append(Zone(last.x, last.width + slot, last.tint, last.colour, last.label))
+        else:
+            zones.append(
+                Zone(LEFT + i * slot, slot, TINTS[bar.colour], bar.colour, names[bar.colour])
+            )
+    return result, zones, top
 
 
 @cache
@@ -77,7 +103,7 @@ def environment() -> Environment:
 
 
 def render(data: dict[str, Any]) -> str:
-    histogram, top = bars(data)
+    histogram, zones, top = bars(data)
     chart = {
         "width": WIDTH,
         "height": HEIGHT,
@@ -93,6 +119,7 @@ def render(data: dict[str, Any]) -> str:
         .render(
             report=data,
             bars=histogram,
+            zones=zones,
             chart=chart,
             verdict_colour=colour.get(data["verdict"], RED),
             colours={"green": GREEN, "amber": AMBER, "red": RED},

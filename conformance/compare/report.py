@@ -29,6 +29,7 @@ from embedcheck.conformance.compare.measure import (
 )
 from embedcheck.conformance.compare.thresholds import Thresholds
 from embedcheck.conformance.compare.verdict import INTERCHANGEABLE, LOWER_PRECISION, Verdict
+from embedcheck.conformance.http.network import DIRECT
 from embedcheck.conformance.reports.redact import Redactor
 
 JSON_NAME = "compare.json"
@@ -55,6 +56,7 @@ def _clip(text: str) -> str:
 @dataclass
 class Comparison:
     description: str
+    network: str  # which proxy for which scheme, which CAs (`Network.describe`)
     a: SideVectors
     b: SideVectors
     corpus: Corpus
@@ -108,6 +110,7 @@ class Comparison:
             "advice": self.verdict.advice,
             "evidence": self.verdict.evidence,
             "description": self.description,
+            "network": self.network,
             "sides": {"A": self._side(self.a), "B": self._side(self.b)},
             "corpus": {
                 "source": self.corpus.source,
@@ -178,6 +181,8 @@ def summary(console: Console, data: dict[str, Any], reports: Sequence[Path] = ()
             f"side {name}: {escape(s['profile'])} at {escape(s['url'])}, model "
             f"{escape(s['model'])}{pooling} — {s['dims']} dims, {s['requests']} requests"
         )
+    if data["network"] != DIRECT.resolve().describe():  # only what differs from going direct
+        console.print(f"network: {escape(data['network'])}")
     corpus = data["corpus"]
     console.print(
         f"texts: {corpus['texts']} ({escape(corpus['source'])}) + "

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from embedcheck.commands import credentials, network_options
+from embedcheck.commands.argtypes import cosine, positive_float, positive_int
 from embedcheck.conformance.compare.collect import DEFAULT_BATCH, SendOptions
 from embedcheck.conformance.compare.job import (
     MOCK_SWITCHES,
@@ -20,7 +22,6 @@ from embedcheck.conformance.compare.report import summary
 from embedcheck.conformance.compare.sides import POOLINGS
 from embedcheck.conformance.compare.thresholds import Thresholds
 from embedcheck.conformance.http.transport import DEFAULT_TIMEOUT
-from embedcheck.conformance.profiles.kinds import KINDS
 from embedcheck.errors import UsageError
 
 EPILOG = """examples:
@@ -32,39 +33,20 @@ EPILOG = """examples:
 
 Each side is PROFILE=BASE_URL (workers-ai: .../client/v4; openai: .../v1; worker: the URL,
 {model} filled in). Options ending in -b apply to side B; without them B takes A's.
-Secrets may come from CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and OPENAI_API_KEY.
+Secrets may come from CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, OPENAI_API_KEY and (worker)
+EMBEDCHECK_TOKEN; the demo's mocks never get them, nor go through a proxy.
 exit status: 0 interchangeable (within the thresholds), 1 not (or not judged: a side failed
 mid-way), 2 usage error or a side unreachable.
 """
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
+def _share(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not -1 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be between -1 and 1, got {text}")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a share is between 0 and 1, got {text}")
     return value
 
 
@@ -79,12 +61,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     sides.add_argument("--model-b", help="model name on side B, if it differs")
     sides.add_argument("--pooling", choices=POOLINGS, help="pooling asked of side A (and B)")
     sides.add_argument("--pooling-b", choices=POOLINGS, help="pooling asked of side B")
-    sides.add_argument("--account-id", help="Cloudflare account id [CLOUDFLARE_ACCOUNT_ID]")
-    sides.add_argument("--account-id-b", help="side B's Cloudflare account id")
-    sides.add_argument("--api-token", help="Cloudflare API token [CLOUDFLARE_API_TOKEN]")
-    sides.add_argument("--api-token-b", help="side B's Cloudflare API token")
-    sides.add_argument("--api-key", help="OpenAI-compatible API key [OPENAI_API_KEY]")
-    sides.add_argument("--api-key-b", help="side B's OpenAI-compatible API key")
+    credentials.add_arguments(sides)
+    credentials.add_arguments(sides, "b")
     sides.add_argument(
         "--mock-b",
         action="append",
@@ -98,44 +76,44 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     texts.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_BATCH,
         help=f"texts per request ({DEFAULT_BATCH})",
     )
     texts.add_argument(
-        "--workers", type=_positive_int, default=8, help="requests in flight at once (8)"
+        "--workers", type=positive_int, default=8, help="requests in flight at once (8)"
     )
-    texts.add_argument("--rate-limit", type=_positive_float, metavar="R", help="requests/second")
+    texts.add_argument("--rate-limit", type=positive_float, metavar="R", help="requests/second")
     texts.add_argument(
-        "--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, help="seconds per request"
+        "--timeout", type=positive_float, default=DEFAULT_TIMEOUT, help="seconds per request"
     )
     texts.add_argument("--retries", type=int, default=2, help="retries on 429/503 (2)")
     defaults = Thresholds()
     verdict = parser.add_argument_group("thresholds of the verdict")
     verdict.add_argument(
         "--interchangeable-cosine",
-        type=_fraction,
+        type=cosine,
         default=defaults.interchangeable,
         help=f"every text at least this: interchangeable ({defaults.interchangeable})",
     )
     verdict.add_argument(
         "--same-model-cosine",
-        type=_fraction,
+        type=cosine,
         default=defaults.same_model,
         help=f"every text at least this: same model, lower precision ({defaults.same_model})",
     )
     verdict.add_argument(
         "--min-top-k-overlap",
-        type=_fraction,
+        type=_share,
         default=defaults.top_k_overlap,
         help=f"share of A's top k a mixed index must keep ({defaults.top_k_overlap})",
     )
     verdict.add_argument(
-        "--top-k", type=_positive_int, default=defaults.top_k, help=f"k ({defaults.top_k})"
+        "--top-k", type=positive_int, default=defaults.top_k, help=f"k ({defaults.top_k})"
     )
     verdict.add_argument(
         "--norm-tolerance",
-        type=_positive_float,
+        type=positive_float,
         default=defaults.norm_tolerance,
         help=f"relative norm difference allowed ({defaults.norm_tolerance})",
     )
@@ -145,12 +123,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=Path("embedcheck-compare"),
         help="where compare.json and compare.html go (embedcheck-compare)",
     )
-
-
-def _token(profile: str, api_token: str | None, api_key: str | None) -> str | None:
-    token = api_key if profile == "openai" else api_token
-    token = token or api_token or api_key
-    return token or os.environ.get(KINDS[profile].secret_env)
+    network_options.add_arguments(parser)
 
 
 def _sides(args: argparse.Namespace) -> tuple[SideConfig | None, SideConfig | None]:
@@ -163,22 +136,18 @@ def _sides(args: argparse.Namespace) -> tuple[SideConfig | None, SideConfig | No
     if not args.model:
         raise UsageError("--model is needed when sides are given (and --model-b if B's differs)")
     (profile_a, url_a), (profile_b, url_b) = (parse_side(s) for s in args.sides)
-    account = args.account_id or os.environ.get("CLOUDFLARE_ACCOUNT_ID")
+    secrets_a = credentials.pick(profile_a, args, os.environ)
+    secrets_b = credentials.pick(profile_b, args, os.environ, "b")
     a = SideConfig(
-        profile_a,
-        url_a,
-        args.model,
-        args.pooling or "",
-        _token(profile_a, args.api_token, args.api_key),
-        account,
+        profile_a, url_a, args.model, args.pooling or "", secrets_a.token, secrets_a.account_id
     )
     b = SideConfig(
         profile_b,
         url_b,
         args.model_b or args.model,
         args.pooling_b or args.pooling or "",
-        _token(profile_b, args.api_token_b or args.api_token, args.api_key_b or args.api_key),
-        args.account_id_b or account,
+        secrets_b.token,
+        secrets_b.account_id,
     )
     return a, b
 
@@ -191,6 +160,7 @@ def _config(args: argparse.Namespace) -> CompareConfig:
         rate_limit=args.rate_limit,
         timeout=args.timeout,
         retries=max(0, args.retries),
+        network=network_options.from_args(args),
     )
     thresholds = Thresholds(
         interchangeable=args.interchangeable_cosine,

@@ -6,7 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
-from embedcheck.commands import network_options
+from embedcheck.commands import credentials, network_options
+from embedcheck.commands.argtypes import cosine, positive_float, positive_int
 from embedcheck.conformance.checks import ALL
 from embedcheck.conformance.checks.base import Tolerances
 from embedcheck.conformance.engine.options import PARALLEL_MODES, default_parallel
@@ -14,7 +15,7 @@ from embedcheck.conformance.engine.runner import DEFAULT_MAX_EXAMPLES, RunOption
 from embedcheck.conformance.http.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from embedcheck.conformance.job import RunConfig, execute
 from embedcheck.conformance.profiles import PROFILES
-from embedcheck.conformance.profiles.kinds import CLOUDFLARE_API, KINDS
+from embedcheck.conformance.profiles.kinds import CLOUDFLARE_API
 from embedcheck.conformance.verdict import EXIT_FAILED, EXIT_NOT_JUDGED, EXIT_PASSED, EXIT_USAGE
 
 EPILOG = f"""examples:
@@ -37,35 +38,6 @@ judged (429/503,
 """
 
 
-def _number(text: str, kind: type[int] | type[float]) -> int | float:
-    try:
-        return kind(text)
-    except ValueError:
-        name = "a whole number" if kind is int else "a number"
-        raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}") from None
-
-
-def _positive_int(text: str) -> int:
-    value = int(_number(text, int))
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(_number(text, float))
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
-def _cosine(text: str) -> float:
-    value = float(_number(text, float))
-    if not -1 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"a cosine is between -1 and 1, got {text}")
-    return value
-
-
 def _names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
 
@@ -79,13 +51,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--base-url", help=f"workers-ai: .../client/v4 (default {CLOUDFLARE_API}); openai: .../v1"
     )
     target.add_argument("--url", help="worker profile: the Worker URL ({model} is filled in)")
-    target.add_argument("--account-id", help="Cloudflare account id [CLOUDFLARE_ACCOUNT_ID]")
-    target.add_argument("--api-token", help="Cloudflare API token [CLOUDFLARE_API_TOKEN]")
-    target.add_argument("--api-key", help="OpenAI-compatible API key [OPENAI_API_KEY]")
+    credentials.add_arguments(target)
     target.add_argument(
         "--model", action="append", default=[], help="model id or slug; repeat for more"
     )
-    target.add_argument("--dims", type=_positive_int, help="openai: dims of a model we don't know")
+    target.add_argument("--dims", type=positive_int, help="openai: dims of a model we don't know")
     target.add_argument(
         "--mock", action="store_true", help="check the bundled mock, whatever credentials are set"
     )
@@ -99,13 +69,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("run")
     run.add_argument(
         "--max-examples",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_MAX_EXAMPLES,
         help=f"generated examples per scenario and model (default {DEFAULT_MAX_EXAMPLES})",
     )
     run.add_argument("--seed", type=int, help="Hypothesis seed (default: random, reported)")
     run.add_argument(
-        "--workers", type=_positive_int, default=4, help="requests in flight at once (4)"
+        "--workers", type=positive_int, default=4, help="requests in flight at once (4)"
     )
     run.add_argument(
         "--parallel",
@@ -114,44 +84,44 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="draw and judge examples in worker processes (default on Linux: every core) "
         "or in threads of this process",
     )
-    run.add_argument("--rate-limit", type=_positive_float, metavar="R", help="requests/second")
+    run.add_argument("--rate-limit", type=positive_float, metavar="R", help="requests/second")
     run.add_argument("--checks", type=_names, default=[], help="only these checks (a,b)")
     run.add_argument("--exclude-checks", type=_names, default=[], help="skip these checks")
     run.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     run.add_argument(
-        "--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, help="seconds per request"
+        "--timeout", type=positive_float, default=DEFAULT_TIMEOUT, help="seconds per request"
     )
     run.add_argument(
         "--retries", type=int, default=2, help="retries on 429/503 (then inconclusive)"
     )
     run.add_argument(
         "--max-response-bytes",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_MAX_BODY,
         help="stop reading a reply beyond this size",
     )
     defaults = Tolerances()
     run.add_argument(
         "--tolerance",
-        type=_cosine,
+        type=cosine,
         default=defaults.batch_cosine,
         help=f"batch invariance: minimum cosine, alone vs in a batch ({defaults.batch_cosine})",
     )
     run.add_argument(
         "--determinism-tolerance",
-        type=_cosine,
+        type=cosine,
         default=defaults.determinism_cosine,
         help=f"minimum cosine between two identical requests ({defaults.determinism_cosine})",
     )
     run.add_argument(
         "--async-timeout",
-        type=_positive_float,
+        type=positive_float,
         default=defaults.async_timeout,
         help=f"seconds a queued batch may take ({defaults.async_timeout:g})",
     )
     run.add_argument(
         "--shrink-budget",
-        type=_positive_int,
+        type=positive_int,
         default=RunOptions().shrink_budget,
         help="examples spent shrinking a failure, per scenario and model",
     )
@@ -187,10 +157,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
     named = args.base_url or args.url or args.profile or args.account_id
     # The environment's secrets go to a target the command line names, never to the mock.
     env = os.environ if named and not wants_mock else {}
-    kind = KINDS[args.profile or ("worker" if args.url else "workers-ai")]
-    token = getattr(args, kind.token_dest)
-    token = token or args.api_token or args.api_key or env.get(kind.secret_env)
-    account = args.account_id or (env.get("CLOUDFLARE_ACCOUNT_ID") if kind.needs_account else None)
+    secrets = credentials.pick(args.profile or ("worker" if args.url else "workers-ai"), args, env)
     if args.example_db == "none":
         database = None
     else:
@@ -221,8 +188,8 @@ def _config(args: argparse.Namespace) -> RunConfig:
         profile=args.profile,
         base_url=args.base_url,
         url=args.url,
-        account_id=account,
-        token=token,
+        account_id=secrets.account_id,
+        token=secrets.token,
         models=tuple(args.model),
         dims=args.dims,
         options=options,

@@ -28,6 +28,7 @@ SCRIPTS = {
     "compare_revisions.py": ("| version | run s, each round |", "| working tree |"),
     "bench_generate.py": ("generate --check", "raw httpx POST"),
     "bench_client.py": ("| client | body | client CPU ms/request |", "| httpx.Client |"),
+    "bench_compare.py": ("| (a) embedcheck compare:", "| texts/request | a/b requests/s |"),
 }
 
 

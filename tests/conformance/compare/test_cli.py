@@ -206,7 +206,7 @@ def test_the_demo_needs_no_arguments(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "verdict: interchangeable" in out
     page = (tmp_path / "compare.html").read_text(encoding="utf-8")
-    assert "<svg" in page and page.count("<rect") == 11 and "interchangeable" in page
+    assert "<svg" in page and page.count('<rect class="bar"') == 11 and "interchangeable" in page
 
 
 def test_the_demo_with_the_second_mock_switched(tmp_path: Path) -> None:
