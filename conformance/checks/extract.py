@@ -36,7 +36,7 @@ def decode_float32(text: str) -> list[float] | None:
 
 def vectors_of(ctx: CheckContext, payload: Payload, output: Any) -> list[Any] | None:
     """The list of vectors in a model output (base64 embeddings decoded), or None."""
-    if ctx.profile == "openai":
+    if ctx.target.kind.openai_dialect:
         data = output.get("data") if isinstance(output, dict) else None
         if not isinstance(data, list):
             return None

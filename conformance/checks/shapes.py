@@ -17,14 +17,15 @@ from embedcheck.conformance.checks.base import (
     is_success,
 )
 from embedcheck.conformance.http.transport import Exchange
+from embedcheck.conformance.profiles.kinds import KINDS
 from embedcheck.conformance.vocabulary import Payload
 from embedcheck.schemas.validators import compiled
 
-ERROR_SCHEMAS = {"workers-ai": ("cloudflare-v4", "error"), "openai": ("openai-embeddings", "error")}
+ERROR_SCHEMAS = {p.name: p.error_schema for p in KINDS.values() if p.error_schema is not None}
 
 
 def output_schema(ctx: CheckContext) -> tuple[str, str]:
-    if ctx.profile == "openai":
+    if ctx.target.kind.openai_dialect:
         return ("openai-embeddings", "response")
     assert ctx.model.record is not None, "model profiles only run models with a record"
     return (ctx.model.record.id, "output")

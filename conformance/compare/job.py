@@ -29,6 +29,7 @@ from embedcheck.conformance.compare.thresholds import Thresholds
 from embedcheck.conformance.errors import ConfigError, TargetUnreachable
 from embedcheck.conformance.http.network import DIRECT
 from embedcheck.conformance.profiles import PROFILES, Target, mock_target, model_spec
+from embedcheck.conformance.profiles.kinds import KINDS
 from embedcheck.conformance.reports.redact import Redactor
 
 DEMO_MODEL = "@cf/baai/bge-base-en-v1.5"
@@ -80,10 +81,11 @@ def parse_side(text: str) -> tuple[str, str]:
 
 
 def _side(name: str, config: SideConfig) -> Side:
-    if config.profile == "workers-ai" and not config.account_id:
+    kind = KINDS[config.profile]
+    if kind.needs_account and not config.account_id:
         flag = "--account-id" if name == "A" else "--account-id-b"
-        raise ConfigError(f"side {name} is workers-ai: it needs {flag} (or CLOUDFLARE_ACCOUNT_ID)")
-    if config.profile == "openai" and config.pooling:
+        raise ConfigError(f"side {name} is {kind.name}: it needs {flag} (or CLOUDFLARE_ACCOUNT_ID)")
+    if kind.openai_dialect and config.pooling:
         raise ConfigError(f"side {name} is openai: the OpenAI API has no pooling option")
     spec = model_spec(config.model, known_only=False)
     target = Target(config.profile, config.base_url, (spec,), config.token, config.account_id)

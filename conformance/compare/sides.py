@@ -34,7 +34,7 @@ class Side:
     def takes_pooling(self) -> bool:
         """Whether `pooling` may be sent: a model whose record says so, or one the user asked
         to pool in a given way (so the endpoint is meant to take it)."""
-        if self.target.profile == "openai":
+        if self.target.kind.openai_dialect:
             return False
         return bool(self.pooling) or bool(self.model.record and self.model.record.pooling)
 
@@ -46,7 +46,7 @@ class Side:
         """The embedding request for `texts` in this side's dialect; `pooling` overrides."""
         chosen = self.pooling if pooling is None else pooling
         body: dict[str, Any]
-        if self.target.profile == "openai":
+        if self.target.kind.openai_dialect:
             body = {"model": self.model.name, "input": texts, "encoding_format": "float"}
         else:
             body = {"text": texts}
@@ -64,7 +64,7 @@ class Side:
         if not parsed.ok:
             raise UnusableReply(parsed.problem)
         output = self.target.output(parsed.value)
-        rows = _openai_rows(output) if self.target.profile == "openai" else _data_rows(output)
+        rows = _openai_rows(output) if self.target.kind.openai_dialect else _data_rows(output)
         if len(rows) != count:
             raise UnusableReply(f"{len(rows)} vectors for {count} texts")
         if not rows or not all(isinstance(r, list) and r for r in rows):

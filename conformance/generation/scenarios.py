@@ -84,7 +84,7 @@ def text_payload(
     settings: dict[str, Any] | None = None,
 ) -> Payload:
     """A plain valid embedding request for `text` in the target's dialect."""
-    if target.profile == "openai":
+    if target.kind.openai_dialect:
         kind = "texts" if isinstance(text, list) else "text"
         return O.openai_payload(model.name, text, kind, "float")
     lim, variant = _limits(model), _texts_variant(model)
@@ -208,7 +208,7 @@ def distinct_texts(count: int) -> list[str]:
 
 def max_batch(target: Target, model: ModelSpec) -> int | None:
     """The most texts one request may hold, from the effective schema (None: no maxItems)."""
-    if target.profile == "openai":
+    if target.kind.openai_dialect:
         return O.openai_limits().max_items
     forms = _limits(model).forms(_texts_variant(model))
     lists = [f.items for f in forms if f.items is not None]
@@ -395,7 +395,7 @@ OPENAI_DIMENSIONS = Scenario(
 
 def _long_input_cases(target: Target, model: ModelSpec) -> list[Case]:
     assert model.record is not None, "the scenario needs the model's max_input_tokens"
-    if target.profile == "openai":
+    if target.kind.openai_dialect:
         schema = effective_schema(*O.OPENAI_REQUEST)
     else:
         schema = _texts_variant(model).schema

@@ -23,6 +23,10 @@ class Profile:
     # The server names its own models (any name, dimensions from --dims), not only the
     # manifest's.
     open_models: bool = False
+    # Speaks the OpenAI embeddings API ({model, input} in, data[].embedding out, one schema for
+    # every model) rather than each model's own input/output schemas.
+    openai_dialect: bool = False
+    error_schema: tuple[str, str] | None = None  # (subject, role) of its 4xx body, if it has one
 
     @property
     def token_dest(self) -> str:
@@ -46,6 +50,7 @@ WORKERS_AI = Profile(
     secret_env="CLOUDFLARE_API_TOKEN",
     default_base_url=CLOUDFLARE_API,
     needs_account=True,
+    error_schema=("cloudflare-v4", "error"),
 )
 OPENAI = Profile(
     "openai",
@@ -54,6 +59,8 @@ OPENAI = Profile(
     token_option="--api-key",
     secret_env="OPENAI_API_KEY",
     open_models=True,
+    openai_dialect=True,
+    error_schema=("openai-embeddings", "error"),
 )
 WORKER = Profile(
     "worker",
