@@ -199,6 +199,13 @@ def run(
         result.notes.append(
             f"the run stopped sending to the target; requests were {breaker.reason}"
         )
+    replayed = sum(u.replayed for u in result.units)
+    if replayed:
+        result.notes.append(
+            f"{replayed} example(s) that failed in earlier runs (saved in {options.example_db}) "
+            "were replayed first; those that pass now are dropped from it (--example-db none: "
+            "no replay)"
+        )
     result.duration = time.monotonic() - begin
     return result
 

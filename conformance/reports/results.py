@@ -112,7 +112,9 @@ class Finding:
     scenario: str
     failure: CheckFailed
     outcome: Outcome
-    origin: str  # "boundary" (sent on every run) or "generated" (drawn and shrunk by Hypothesis)
+    # "boundary" (sent on every run), "replayed" (saved in the example database by an earlier
+    # run) or "generated" (drawn and shrunk by Hypothesis)
+    origin: str
     size: int  # length of the case's canonical JSON: smaller is simpler
     kind: str = ""  # failure_kind(): what makes it distinct from the check's other failures
     seen: int = 1  # failing examples of this kind
@@ -223,6 +225,7 @@ class UnitResult:
     unkept: Counter[str] = field(default_factory=Counter)  # check -> failures past KINDS_KEPT
     examples: int = 0
     requests: int = 0
+    replayed: int = 0  # examples replayed from the example database, before generation
     elapsed: float = 0.0
     error: str = ""
     checks: tuple[str, ...] = ()  # the checks planned to judge this unit
@@ -425,6 +428,7 @@ def _unit_data(unit: UnitResult) -> UnitData:
         "scenario": unit.scenario,
         "examples": unit.examples,
         "requests": unit.requests,
+        "replayed": unit.replayed,
         "elapsed_s": round(unit.elapsed, 3),
         "error": unit.error,
         "stopped": unit.stopped,
