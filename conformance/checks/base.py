@@ -59,7 +59,9 @@ class CheckInconclusive(Exception):
 @dataclass(frozen=True)
 class Tolerances:
     batch_cosine: float = 0.999  # a text alone vs inside a batch
-    determinism_cosine: float = 0.99999  # the same request twice
+    # Calibrated on real inference noise (bench/calibrate_tolerances.md): a correct bf16 server
+    # with dynamic batching reaches 1 - cosine 4e-5; the faults they must catch are beyond 3e-4.
+    determinism_cosine: float = 0.9998  # the same request twice
     same_cosine: float = 0.99999  # at or above this, two vectors count as the same vector
     async_timeout: float = 60.0  # seconds a queued batch may take
 

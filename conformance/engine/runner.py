@@ -206,6 +206,7 @@ def run(
     run_seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     result = RunResult(targets, run_seed, _settings(options), started)
+    result.network = options.network.resolve()  # for the curl lines: sent as the run sent
     result.allow_inconclusive = options.allow_inconclusive
     result.strict = options.strict
     refuse_idle_checks(targets, checks, options)
@@ -243,6 +244,13 @@ def run(
         result.stopped = breaker.reason
         result.notes.append(
             f"the run stopped sending to the target; requests were {breaker.reason}"
+        )
+    replayed = sum(u.replayed for u in result.units)
+    if replayed:
+        result.notes.append(
+            f"{replayed} example(s) that failed in earlier runs (saved in {options.example_db}) "
+            "were replayed first; those that pass now are dropped from it (--example-db none: "
+            "no replay)"
         )
     result.duration = time.monotonic() - begin
     return result

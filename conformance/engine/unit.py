@@ -1,11 +1,12 @@
 """One unit of a run: a scenario against one model of one target, boundaries then Hypothesis.
 
-Within a unit, boundary cases go first, then Hypothesis draws cases (seeded, with an example
-database) and shrinks failing ones. Every check runs on every outcome; the smallest failing
-example of each distinct failure of a check is kept (`results.failure_kind`). A failing example
-raises an exception type named after the set of checks it failed, so Hypothesis shrinks each
-combination on its own. A unit is described by a `UnitSpec` (plain, picklable data), so that it
-can run in a worker process as well as here.
+Within a unit, boundary cases go first, then the failing examples that earlier runs saved in
+the example database replay, then Hypothesis draws cases (seeded) and shrinks failing ones.
+Every check runs on every outcome; the smallest failing example of each distinct failure of a
+check is kept (`results.failure_kind`). A failing example raises an exception type named
+after the set of checks it failed, so Hypothesis shrinks each combination on its own. A unit
+is described by a `UnitSpec` (plain, picklable data), so that it can run in a worker process
+as well as here.
 """
 
 from __future__ import annotations
@@ -101,9 +102,16 @@ def examples(options: RunOptions, scenario: Scenario) -> int:
     return max(1, round(options.max_examples * scenario.weight))
 
 
-def unit_settings(max_examples: int, database: ExampleDatabase | None) -> settings:
+GENERATE = (Phase.explicit, Phase.generate, Phase.shrink)
+REPLAY = (Phase.reuse,)
+
+
+def unit_settings(
+    max_examples: int, database: ExampleDatabase | None, phases: tuple[Phase, ...] = GENERATE
+) -> settings:
     """Hypothesis' settings for one unit: no deadline (a slow server is not a flaky test), no
-    health checks (a slow server fails them), quiet, every failure kept."""
+    health checks (a slow server fails them), quiet, every failure kept. New failures are
+    saved in `database` whatever the phases; only REPLAY reads it."""
     return settings(
         max_examples=max_examples,
         deadline=None,
@@ -112,7 +120,7 @@ def unit_settings(max_examples: int, database: ExampleDatabase | None) -> settin
         verbosity=Verbosity.quiet,
         print_blob=False,
         report_multiple_bugs=True,
-        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        phases=phases,
     )
 
 
@@ -208,7 +216,6 @@ class UnitRun:
         self.result = UnitResult(
             target, model.label, scenario.name, checks=tuple(c.name for c in self.checks)
         )
-        self._first_failure_at: int | None = None
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -360,9 +367,22 @@ class UnitRun:
         return self.result
 
     def _generate(self) -> None:
+        # Saved failures replay in a pass of their own, before generation and apart from it:
+        # in one pass, Hypothesis would stop at a saved failure that still fails, without
+        # generating, and the run would find fewer distinct failures than its seed gives.
+        # This way the database only adds examples, and `--seed` still draws the same ones.
+        key = self._database_key()
+        if self.database is not None and any(True for _ in self.database.fetch(key)):
+            self._hypothesis(REPLAY, "replayed")
+        self._hypothesis(GENERATE, "generated")
+
+    def _hypothesis(self, phases: tuple[Phase, ...], origin: str) -> None:
+        """One Hypothesis pass over the unit's strategy with these phases; findings tagged
+        with `origin`."""
         strategy = case_strategy(self.scenario.name, self.target, self.model)
         seen: dict[str, type[Exception]] = {}
         sent = [0]
+        first_failure_at: list[int] = []
         budget = min(
             self.options.shrink_budget, self.scenario.shrink_cap or self.options.shrink_budget
         )
@@ -373,17 +393,19 @@ class UnitRun:
                 raise seen[key]("replayed")  # Hypothesis replays the minimal example at the end
             if self.session.stopped:
                 return
-            if self._first_failure_at is not None and (sent[0] - self._first_failure_at >= budget):
+            if first_failure_at and sent[0] - first_failure_at[0] >= budget:
                 return  # shrinking budget spent: the smallest example so far stands
             try:
                 outcome = self.execute(case)
             except Unsendable:
                 reject()
             sent[0] += 1
-            failed = self.judge(outcome, "generated")
+            if origin == "replayed":
+                self.result.replayed += 1
+            failed = self.judge(outcome, origin)
             if failed:
-                if self._first_failure_at is None:
-                    self._first_failure_at = sent[0]
+                if not first_failure_at:
+                    first_failure_at.append(sent[0])
                 kind = _failure_type(tuple(sorted(failed)))
                 seen[key] = kind
                 raise kind(", ".join(failed))
@@ -393,10 +415,10 @@ class UnitRun:
         # hash the inner test's source (the same for every unit) at ~5 ms a unit.
         hypothesis_internals.set_database_key(wrapped, self._database_key())
         # The seed first, the settings over it: `seed()` also switches the example database
-        # off, and the settings applied after it put the run's database back, so a failing
-        # example saved by one run is replayed first by the next.
+        # off, and the settings applied after it put the run's database back.
         seeded = hypothesis_seed(self.seed)(wrapped)
-        runnable = unit_settings(examples(self.options, self.scenario), self.database)(seeded)
+        count = examples(self.options, self.scenario)
+        runnable = unit_settings(count, self.database, phases)(seeded)
         try:
             runnable()
         except (AssertionError, Flaky, BaseExceptionGroup) as exc:

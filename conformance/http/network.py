@@ -150,6 +150,57 @@ def _split_port(entry: str) -> tuple[str, int | None]:
 
 
 @dataclass(frozen=True)
+class NetworkOption:
+    """One of the network options, as every command line that sends requests spells it
+    (`embedcheck run --proxy`, the pytest plugin's `--embedcheck-proxy`)."""
+
+    name: str  # the option without dashes, and the NetworkOptions field with `_` for `-`
+    metavar: str
+    help: str
+
+    @property
+    def field(self) -> str:
+        return self.name.replace("-", "_")
+
+
+OPTIONS = (
+    NetworkOption(
+        "proxy",
+        "URL",
+        "http://[USER:PASSWORD@]HOST:PORT for every target ('' for none); "
+        "https targets go through a CONNECT tunnel",
+    ),
+    NetworkOption(
+        "no-proxy",
+        "LIST",
+        "hosts reached directly, replacing NO_PROXY: names (and their subdomains), "
+        "IPs, CIDR ranges, host:port, or '*'",
+    ),
+    NetworkOption(
+        "ca-bundle",
+        "FILE",
+        "PEM file (or directory) of the CAs to trust, instead of SSL_CERT_FILE, "
+        "REQUESTS_CA_BUNDLE, SSL_CERT_DIR or the system store and certifi",
+    ),
+)
+OPTIONS_TITLE = (
+    "network (default: HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY and SSL_CERT_FILE, "
+    "as curl reads them)"
+)
+
+
+def network_options(given: Mapping[str, str | None]) -> NetworkOptions:
+    """NetworkOptions from each option's text by name (`proxy`, `no-proxy`, `ca-bundle`;
+    None or absent: not given), checked (`NetworkOptions.checked`)."""
+    bundle = given.get("ca-bundle")
+    return NetworkOptions(
+        proxy=given.get("proxy"),
+        no_proxy=given.get("no-proxy"),
+        ca_bundle=Path(bundle) if bundle is not None else None,
+    ).checked()
+
+
+@dataclass(frozen=True)
 class NetworkOptions:
     """What the user asked for; `resolve` reads the environment once and checks it all."""
 
@@ -157,6 +208,12 @@ class NetworkOptions:
     no_proxy: str | None = None  # --no-proxy LIST: replaces NO_PROXY ("" proxies every host)
     ca_bundle: Path | None = None  # --ca-bundle FILE or DIR: replaces every other CA source
     trust_env: bool = True  # False: no proxy or CA from the environment (the bundled mock)
+
+    def checked(self) -> NetworkOptions:
+        """These options, once the environment has been read with them and the CAs loaded:
+        a bad proxy URL or CA file is a NetworkConfigError before anything runs."""
+        self.resolve().tls_context()
+        return self
 
     def resolve(self) -> Network:
         """The routes and trust in force; NetworkConfigError for what cannot be used."""

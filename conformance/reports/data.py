@@ -65,7 +65,7 @@ class FindingData(TypedDict):
     message: str
     expected: Any
     actual: Any
-    origin: str  # boundary | generated
+    origin: str  # boundary | replayed | generated
     payloads: list[str]
     exchanges: list[ExchangeData]
 
@@ -92,6 +92,7 @@ class UnitData(TypedDict):
     scenario: str
     examples: int
     requests: int
+    replayed: int  # examples replayed from the example database
     elapsed_s: float
     error: str
     stopped: str  # why the unit was cut short, when it was

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from embedcheck.conformance.checks import ALL, REGISTRY, CheckFailed
 from embedcheck.conformance.checks.base import WARNING
 from embedcheck.conformance.generation.scenarios import SCENARIOS
+from embedcheck.conformance.http.network import Network
 from embedcheck.conformance.http.transport import NO_BODY, Exchange
 from embedcheck.conformance.profiles import PROFILES, Target
 from embedcheck.conformance.reports.curl import curl_command
@@ -118,7 +119,9 @@ class Finding:
     scenario: str
     failure: CheckFailed
     outcome: Outcome
-    origin: str  # "boundary" (sent on every run) or "generated" (drawn and shrunk by Hypothesis)
+    # "boundary" (sent on every run), "replayed" (saved in the example database by an earlier
+    # run) or "generated" (drawn and shrunk by Hypothesis)
+    origin: str
     size: int  # length of the case's canonical JSON: smaller is simpler
     kind: str = ""  # failure_kind(): what makes it distinct from the check's other failures
     seen: int = 1  # failing examples of this kind
@@ -127,7 +130,9 @@ class Finding:
     def column(self) -> str:
         return f"{self.profile}:{self.model}"
 
-    def to_data(self, target: Target, redactor: Redactor) -> FindingData:
+    def to_data(
+        self, target: Target, redactor: Redactor, network: Network | None = None
+    ) -> FindingData:
         failing = self.failure.exchange
         return {
             "check": self.check,
@@ -145,7 +150,7 @@ class Finding:
             "origin": self.origin,
             "payloads": [p.describe() for p in self.outcome.case.payloads],
             "exchanges": [
-                exchange_data(e, target, redactor, failing=e is failing)
+                exchange_data(e, target, redactor, failing=e is failing, network=network)
                 for e in self.outcome.all_exchanges
             ],
         }
@@ -190,7 +195,12 @@ def _plain(value: Any) -> Any:
 
 
 def exchange_data(
-    exchange: Exchange, target: Target, redactor: Redactor, *, failing: bool = False
+    exchange: Exchange,
+    target: Target,
+    redactor: Redactor,
+    *,
+    failing: bool = False,
+    network: Network | None = None,
 ) -> ExchangeData:
     request = exchange.request
     body = exchange.body[:BODY_EXCERPT].decode("utf-8", "replace")
@@ -214,7 +224,7 @@ def exchange_data(
             "attempts": exchange.attempts,
             "inconclusive": exchange.inconclusive,
         },
-        "curl": curl_command(request, redactor, target.secret_env),
+        "curl": curl_command(request, redactor, target.secret_env, network),
     }
 
 
@@ -230,6 +240,7 @@ class UnitResult:
     unkept: Counter[str] = field(default_factory=Counter)  # check -> failures past KINDS_KEPT
     examples: int = 0
     requests: int = 0
+    replayed: int = 0  # examples replayed from the example database, before generation
     elapsed: float = 0.0
     error: str = ""
     checks: tuple[str, ...] = ()  # the checks planned to judge this unit
@@ -268,6 +279,7 @@ class RunResult:
     allow_inconclusive: bool = False  # --allow-inconclusive: exit 0 unless something failed
     strict: bool = False  # --strict: a warning fails the run
     interrupted: bool = False  # Ctrl-C: `units` holds only the units finished by then
+    network: Network | None = None  # how requests were sent, for the curl lines
 
     def columns(self) -> list[str]:
         return list(dict.fromkeys(u.column for u in self.units))
@@ -408,7 +420,7 @@ class RunResult:
                 check: {col: tally.to_data() for col, tally in row.items()}
                 for check, row in card.items()
             },
-            "findings": [f.to_data(u.target, redactor) for u, f in self.findings()],
+            "findings": [f.to_data(u.target, redactor, self.network) for u, f in self.findings()],
             "omitted": self.omitted(),
             "units": [_unit_data(u) for u in self.units],
             "errors": self.errors,
@@ -441,6 +453,7 @@ def _unit_data(unit: UnitResult) -> UnitData:
         "scenario": unit.scenario,
         "examples": unit.examples,
         "requests": unit.requests,
+        "replayed": unit.replayed,
         "elapsed_s": round(unit.elapsed, 3),
         "error": unit.error,
         "stopped": unit.stopped,

@@ -120,14 +120,19 @@ def _wait_listening(port: int, deadline: float) -> None:
 
 @contextmanager
 def tls_mock(
-    ca: trustme.CA, directory: Path, token: str, names: tuple[str, ...] = ("127.0.0.1",)
+    ca: trustme.CA,
+    directory: Path,
+    token: str,
+    names: tuple[str, ...] = ("127.0.0.1",),
+    faults: frozenset[str] = frozenset(),
 ) -> Iterator[str]:
-    """The mock served over TLS by uvicorn, its certificate for `names`; yields its base URL."""
+    """The mock (with `faults`) served over TLS by uvicorn, its certificate for `names`;
+    yields its base URL."""
     pem = directory / "server.pem"
     ca.issue_cert(*names).private_key_and_cert_chain_pem.write_to_path(str(pem))
     sock = bind("127.0.0.1", 0)
     config = uvicorn.Config(
-        create_app(MockConfig(api_token=token)),
+        create_app(MockConfig(api_token=token, faults=faults)),
         log_level="warning",
         lifespan="off",
         access_log=False,

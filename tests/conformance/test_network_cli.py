@@ -4,11 +4,16 @@ suite cannot talk to as it was told (wrong scheme, untrusted CA, proxy trouble, 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import ssl
+import subprocess
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -302,3 +307,87 @@ def test_the_bundled_mock_is_never_proxied(tmp_path: Path, monkeypatch: pytest.M
     args = ["run", "--no-progress", "--profile", "workers-ai", "--model", MODEL]
     args += ["--checks", "valid-accepted", "--max-examples", "2", "--parallel", "threads"]
     assert main([*args, "--report-dir", str(tmp_path)]) == 0
+
+
+def _failing_curl(tmp_path: Path, base: str, *extra: str) -> str:
+    """The curl line of the run's one `dims` failure (the TLS mock cuts a value off)."""
+    report = tmp_path / "report"
+    code = main(
+        ["run", "--no-progress", "--profile", "workers-ai", "--base-url", f"{base}/client/v4",
+         "--account-id", "acct", "--api-token", TOKEN, "--model", MODEL, "--checks", "dims",
+         "--max-examples", "1", "--parallel", "threads", "--report-dir", str(report), *extra]
+    )  # fmt: skip
+    assert code == 1
+    data = json.loads((report / "report.json").read_text())
+    curls: set[str] = {e["curl"] for f in data["findings"] for e in f["exchanges"] if e["failing"]}
+    assert curls, data["findings"]
+    curl = sorted(curls)[0]
+    assert TOKEN not in curl and "s3cret" not in curl
+    junit = ET.parse(report / "junit.xml").getroot()
+    assert curl in "".join(junit.itertext())  # the same line in JUnit
+    return curl
+
+
+def _send(curl: str, **env: str) -> dict[str, Any]:
+    """Run the printed curl line in a shell, as a user would paste it."""
+    done = subprocess.run(
+        ["bash", "-c", curl],
+        env={"PATH": os.environ["PATH"], "CLOUDFLARE_API_TOKEN": TOKEN, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    reply: dict[str, Any] = json.loads(done.stdout)
+    return reply
+
+
+def test_curl_lines_go_through_the_proxy_and_trust_the_ca_of_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca = trustme.CA()
+    ca_file = tmp_path / "company-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    wrong_dims = frozenset({"wrong-dims"})
+    (tmp_path / "proxy").mkdir()
+    with (
+        tls_mock(ca, tmp_path, TOKEN, faults=wrong_dims) as base,
+        forward_proxy(tmp_path / "proxy", basic_auth="alice:s3cret-pw") as guarded,
+    ):
+        address = guarded.url.removeprefix("http://")
+        proxy_url = f"http://alice:s3cret-pw@{address}"
+
+        # From the environment: the line names the variable, so it carries the credentials
+        # without printing them, and the CA bundle the run trusted.
+        monkeypatch.setenv("HTTPS_PROXY", proxy_url)
+        curl = _failing_curl(tmp_path / "env", base, "--ca-bundle", str(ca_file))
+        assert curl.startswith(f'curl -sS -x "$HTTPS_PROXY" --cacert {ca_file.resolve()} -X POST')
+        guarded.record.unlink(missing_ok=True)
+        reply = _send(curl, HTTPS_PROXY=proxy_url)
+        assert len(reply["result"]["data"][0]) == 383  # the failure, reproduced
+        authority = base.removeprefix("https://")
+        assert [r.split(b"\r\n")[0] for r in guarded.requests()] == [
+            f"CONNECT {authority} HTTP/1.1".encode()
+        ]
+
+        # From --proxy: the user and password are *** (the proxy as run.log shows it).
+        monkeypatch.delenv("HTTPS_PROXY")
+        curl = _failing_curl(
+            tmp_path / "flag", base, "--proxy", proxy_url, "--ca-bundle", str(ca_file)
+        )
+        assert f"-x 'http://***@{address}' --cacert {ca_file.resolve()}" in curl
+
+        # A proxy set but bypassed: the line says so, or curl would take the proxy.
+        monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # nothing listens there
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+        curl = _failing_curl(tmp_path / "direct", base, "--no-proxy", "127.0.0.1")
+        assert curl.startswith(f"curl -sS --noproxy '*' --cacert {ca_file.resolve()} -X POST")
+        reply = _send(curl, HTTPS_PROXY="http://127.0.0.1:9")
+        assert len(reply["result"]["data"][0]) == 383
+
+
+def test_curl_lines_of_a_plain_run_have_no_network_options(tmp_path: Path) -> None:
+    with serve(MockConfig(api_token=TOKEN, faults=frozenset({"wrong-dims"}))) as mock:
+        curl = _failing_curl(tmp_path, mock.base_url)
+    assert curl.startswith(f"curl -sS -X POST {mock.base_url}/client/v4/")
+    assert "-x" not in curl.split() and "--cacert" not in curl
