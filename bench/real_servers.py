@@ -47,7 +47,6 @@ STARTUP_TIMEOUT = 240.0  # seconds: infinity loads torch and the model, then tim
 # the limit, which a server should refuse) in up to a minute, and serialise requests behind it.
 # A server is not judged on its speed here.
 REQUEST_TIMEOUT = 180
-MARKS = {"passed": "✓", "failed": "✗", "inconclusive": "?", "error": "E", "n/a": "·"}
 TORCH = "torch==2.13.0"  # the CPU wheel on this machine's disk; a bare `torch` pulls CUDA builds
 
 
@@ -280,13 +279,36 @@ def _maybe_mock(server: Server, env: dict[str, str], logs: Path) -> Iterator[Non
 
 # --- the report -------------------------------------------------------------------------------
 
+# A cell's mark, by report.json's tally status (worst first, as `conformance.reports.data`).
+MARKS = {
+    "failed": "✗",
+    "error": "E",
+    "warning": "⚠",
+    "passed": "✓",
+    "inconclusive": "?",
+    "not-judged": "-",
+    "n/a": "·",
+}
+LEGEND = "✓ passed · ✗ failed · ⚠ warning (fails only with --strict) · ? inconclusive · E error"
+LEGEND += " · - not judged (blocked by a failure) · · not applicable"
+CURL_LIMIT = 2000  # longer curls (a 2049-text batch) are cut here; report.json has them whole
 
-def cell(row: dict[str, Any]) -> str:
-    statuses = {t["status"] for t in row.values()}
-    for status in ("failed", "error", "passed", "inconclusive"):
-        if status in statuses:
-            return MARKS[status]
-    return MARKS["n/a"]
+
+def cell(tally: dict[str, Any] | None) -> str:
+    return MARKS.get(tally["status"], tally["status"]) if tally else MARKS["n/a"]
+
+
+def verdict(data: dict[str, Any]) -> str:
+    """report.json's verdict, with its counts of failed and warned cells."""
+    totals = data.get("totals", {})
+    counts = [f"{totals.get(s, 0)} {MARKS[s]}" for s in ("failed", "warning", "error")]
+    return f"{data.get('verdict', '?')} ({', '.join(counts)})"
+
+
+def short_curl(curl: str, report: str) -> str:
+    if len(curl) <= CURL_LIMIT:
+        return curl
+    return f"{curl[:CURL_LIMIT]}...   # {len(curl)} characters: see {report}"
 
 
 def render(results: dict[str, dict[str, Any]]) -> str:
@@ -294,23 +316,29 @@ def render(results: dict[str, dict[str, Any]]) -> str:
     lines = ["| server | versions | verdict | exit |", "|---|---|---|---|"]
     for name, data in results.items():
         versions = ", ".join(f"{p} {v}" for p, v in data["versions"].items())
-        lines.append(
-            f"| {name} | {versions} | {data.get('verdict', '?')} | {data['exit_status_seen']} |"
-        )
-    checks = list(next(iter(results.values()))["scorecard"])
+        lines.append(f"| {name} | {versions} | {verdict(data)} | {data['exit_status_seen']} |")
+    checks = list(dict.fromkeys(c for data in results.values() for c in data["scorecard"]))
     lines += ["", "| check | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for check in checks:
-        marks = [cell(results[n]["scorecard"].get(check, {})) for n in names]
+        marks = []
+        for name in names:
+            row = results[name]["scorecard"].get(check, {})
+            marks.append(cell(next(iter(row.values()), None)))  # one model: one column
         lines.append(f"| {check} | " + " | ".join(marks) + " |")
-    lines.append("")
-    lines.append("✓ passed · ✗ failed · ? inconclusive · · not applicable")
+    lines += ["", LEGEND]
     for name, data in results.items():
+        report = f".real-servers/reports/{name}/report.json"
         lines += ["", f"### {name}: findings", ""]
         for finding in data["findings"] or []:
-            lines.append(f"- **{finding['check']}** ({finding['scenario']}): {finding['message']}")
+            severity = "failure" if finding.get("severity", "failure") == "failure" else "warning"
+            lines.append(
+                f"- **{finding['check']}** ({finding['scenario']}, {severity}): "
+                f"{finding['message']}"
+            )
             curl = next((e["curl"] for e in finding["exchanges"] if e["failing"]), None)
             if curl:
-                lines += ["", "      " + curl.replace("\n", "\n      "), ""]
+                text = short_curl(curl, report)
+                lines += ["", "      " + text.replace("\n", "\n      "), ""]
         if not data["findings"]:
             lines.append("- none")
     return "\n".join(lines) + "\n"
