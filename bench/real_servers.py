@@ -299,7 +299,7 @@ MARKS = {
 }
 LEGEND = "✓ passed · ✗ failed · ⚠ warning (fails only with --strict) · ? inconclusive · E error"
 LEGEND += " · - not judged (blocked by a failure) · · not applicable"
-CURL_LIMIT = 2000  # longer curls (a 2049-text batch) are cut here; report.json has them whole
+CURL_LIMIT = 6000  # longer curls (a 2049-text batch) are cut here; report.json has them whole
 
 
 def cell(tally: dict[str, Any] | None) -> str:
