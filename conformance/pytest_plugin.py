@@ -60,6 +60,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--embedcheck-account-id", help="Cloudflare account id [CLOUDFLARE_ACCOUNT_ID]")
     add("--embedcheck-model", action="append", default=[], help="model id or slug; repeatable")
     add("--embedcheck-dims", type=int, help="openai: dims of a model embedcheck does not know")
+    add(
+        "--embedcheck-max-input-tokens",
+        type=int,
+        help="openai: token limit of a model embedcheck does not know (turns long-input on)",
+    )
     add("--embedcheck-mock", action="store_true", help="check the bundled mock")
     add("--embedcheck-mock-fault", action="append", default=[], help="a mock fault; repeatable")
     add("--embedcheck-max-examples", type=int, default=10, help="per scenario and model (10)")
@@ -133,6 +138,7 @@ def config_from(options: pytest.Config) -> RunConfig:
         token=_token(get("embedcheck_profile")) if real else None,
         models=tuple(get("embedcheck_model")),
         dims=get("embedcheck_dims"),
+        max_input_tokens=get("embedcheck_max_input_tokens"),
         options=run_options,
         report_dir=get("embedcheck_report_dir"),
         mock_faults=tuple(get("embedcheck_mock_fault")),

@@ -394,7 +394,7 @@ OPENAI_DIMENSIONS = Scenario(
 
 
 def _long_input_cases(target: Target, model: ModelSpec) -> list[Case]:
-    assert model.record is not None, "the scenario needs the model's max_input_tokens"
+    assert model.max_input_tokens is not None, "the scenario needs the model's max_input_tokens"
     if target.kind.openai_dialect:
         schema = effective_schema(*O.OPENAI_REQUEST)
     else:
@@ -402,7 +402,7 @@ def _long_input_cases(target: Target, model: ModelSpec) -> list[Case]:
     return [
         long_input_case(
             lambda text, settings: text_payload(target, model, text, settings or None),
-            model.record.max_input_tokens,
+            model.max_input_tokens,
             truncation_switch(schema),
         )
     ]
@@ -416,7 +416,7 @@ LONG_INPUT = Scenario(
     0.0,
     None,
     _long_input_cases,
-    needs=lambda t, m: m.record is not None,
+    needs=lambda t, m: m.max_input_tokens is not None,
     requests=5,
 )
 

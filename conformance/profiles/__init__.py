@@ -27,13 +27,20 @@ class ModelSpec:
     name: str  # as sent on the wire
     record: ModelRecord | None  # the vendored model record, when the model is one we know
     dims: int | None  # from --dims or the record
+    max_input_tokens: int | None = None  # from --max-input-tokens or the record
 
     @property
     def label(self) -> str:
         return self.record.slug if self.record else self.name
 
 
-def model_spec(name: str, *, dims: int | None = None, known_only: bool = True) -> ModelSpec:
+def model_spec(
+    name: str,
+    *,
+    dims: int | None = None,
+    known_only: bool = True,
+    max_input_tokens: int | None = None,
+) -> ModelSpec:
     """A model by id or slug; an unknown name is a usage error unless `known_only` is off."""
     try:
         record: ModelRecord | None = model_record(name)
@@ -42,7 +49,10 @@ def model_spec(name: str, *, dims: int | None = None, known_only: bool = True) -
             raise
         record = _gateway_record(name)
     wire = record.id if record and known_only else name
-    return ModelSpec(wire, record, dims if dims is not None else (record.dims if record else None))
+    if record is not None:
+        dims = dims if dims is not None else record.dims
+        max_input_tokens = max_input_tokens or record.max_input_tokens
+    return ModelSpec(wire, record, dims, max_input_tokens)
 
 
 def _gateway_record(name: str) -> ModelRecord | None:

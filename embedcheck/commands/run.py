@@ -57,6 +57,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     target.add_argument("--dims", type=positive_int, help="openai: dims of a model we don't know")
     target.add_argument(
+        "--max-input-tokens",
+        type=positive_int,
+        help="openai: tokens one input may hold, for a model we don't know (turns long-input on)",
+    )
+    target.add_argument(
         "--mock", action="store_true", help="check the bundled mock, whatever credentials are set"
     )
     target.add_argument(
@@ -192,6 +197,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         token=secrets.token,
         models=tuple(args.model),
         dims=args.dims,
+        max_input_tokens=args.max_input_tokens,
         options=options,
         report_dir=args.report_dir,
         mock_faults=tuple(args.mock_fault),

