@@ -38,7 +38,7 @@ from embedcheck.conformance.generation.probes import NEAR_MISS  # noqa: E402
 from embedcheck.conformance.mock import FAULTS  # noqa: E402
 from embedcheck.conformance.mock.embeddings import count_tokens  # noqa: E402
 from embedcheck.conformance.profiles import PROFILES, mock_target, model_spec  # noqa: E402
-from embedcheck.conformance.reports.results import failed_checks  # noqa: E402
+from embedcheck.conformance.reports.results import flagged_checks  # noqa: E402
 from embedcheck.schemas import models  # noqa: E402
 
 TOKEN = "budget-token"
@@ -60,7 +60,7 @@ def run_all(base_url: str, max_examples: int, seed: int) -> set[str]:
     options = RunOptions(
         max_examples=max_examples, seed=seed, tolerances=Tolerances(async_timeout=ASYNC_TIMEOUT)
     )
-    return failed_checks(run(targets, list(ALL), options))
+    return flagged_checks(run(targets, list(ALL), options))
 
 
 # --- 1. what the default run sends ------------------------------------------------------------

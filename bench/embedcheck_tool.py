@@ -22,7 +22,7 @@ from embedcheck.conformance.engine.dry_run import draw_only
 from embedcheck.conformance.engine.options import RunOptions
 from embedcheck.conformance.engine.runner import run
 from embedcheck.conformance.profiles import mock_target, model_spec
-from embedcheck.conformance.reports.results import failed_checks
+from embedcheck.conformance.reports.results import flagged_checks
 from embedcheck.schemas import models
 
 ACCOUNT = "bench"
@@ -37,7 +37,7 @@ class EmbedcheckRun:
     running_time: float  # seconds, as embedcheck reports its own run
     examples: int  # examples sent and judged by every applicable check
     requests: int  # as embedcheck counted them
-    failed: tuple[str, ...]  # names of the checks that failed
+    failed: tuple[str, ...]  # names of the checks with a finding (failure or warning)
     errors: tuple[str, ...]  # crashes inside embedcheck (never expected)
     exit_code: int
 
@@ -129,7 +129,7 @@ def run_in_process(
         running_time=result.duration,
         examples=sum(u.examples for u in result.units),
         requests=sum(u.requests for u in result.units),
-        failed=tuple(sorted(failed_checks(result))),
+        failed=tuple(sorted(flagged_checks(result))),
         errors=tuple(result.errors),
         exit_code=result.exit_code,
     )

@@ -473,6 +473,11 @@ def warned_checks(result: RunResult) -> set[str]:
     }
 
 
+def flagged_checks(result: RunResult) -> set[str]:
+    """Checks with a finding of either severity: what `--strict` fails on."""
+    return failed_checks(result) | warned_checks(result)
+
+
 def mock_data(targets: list[Target], faults: tuple[str, ...], data: ReportData) -> MockData:
     """The bundled mock this run checked, and the command that starts it again on the same
     port with the same faults, so that each failure's curl line reproduces it as printed."""

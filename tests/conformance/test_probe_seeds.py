@@ -9,7 +9,7 @@ from embedcheck.conformance.checks import select
 from embedcheck.conformance.engine.runner import RunOptions, run
 from embedcheck.conformance.mock import MockConfig, serve
 from embedcheck.conformance.profiles import mock_target, model_spec
-from embedcheck.conformance.reports.results import failed_checks
+from embedcheck.conformance.reports.results import flagged_checks
 
 SEEDS = range(20)
 PROBES = {
@@ -31,7 +31,7 @@ def test_each_probe_fault_fails_its_check_on_every_seed(check: str, fault: str) 
         for seed in SEEDS:
             options = RunOptions(max_examples=5, seed=seed, parallel="threads", shrink_budget=3)
             result = run([target], select([check]), options)
-            assert failed_checks(result) == {check}, (seed, fault)
+            assert flagged_checks(result) == {check}, (seed, fault)
 
 
 @pytest.mark.parametrize(("check", "fault"), CASES)
@@ -40,7 +40,7 @@ def test_each_probe_fault_fails_no_other_check(check: str, fault: str) -> None:
     with serve(MockConfig(faults=frozenset({fault}))) as mock:
         target = mock_target("openai", mock.base_url, MODELS, None)
         options = RunOptions(max_examples=5, seed=0, parallel="threads", shrink_budget=3)
-        assert failed_checks(run([target], OPENAI_CHECKS, options)) == {check}
+        assert flagged_checks(run([target], OPENAI_CHECKS, options)) == {check}
 
 
 def test_the_probe_checks_pass_on_the_clean_mock_on_every_seed() -> None:
@@ -50,7 +50,7 @@ def test_the_probe_checks_pass_on_the_clean_mock_on_every_seed() -> None:
         for seed in SEEDS:
             options = RunOptions(max_examples=50, seed=seed, parallel="threads")
             result = run([target], probes, options)
-            assert failed_checks(result) == set(), (
+            assert flagged_checks(result) == set(), (
                 seed,
                 [f.failure.message for _, f in result.findings()],
             )

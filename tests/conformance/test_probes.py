@@ -70,15 +70,35 @@ def test_an_unknown_model_refused_with_a_4xx_passes(status: int) -> None:
     )
 
 
-def test_an_unknown_model_served_fails_naming_what_was_served() -> None:
+def test_an_unknown_model_served_warns_where_any_name_is_valid() -> None:
+    # OpenAI's request schema takes any string as `model`: the contract is silent.
     payloads = unknown_case()
     served = reply(200, embeddings([unit(DIMS, 0)]))
     failure = fails(
         "unknown-model-rejected",
         answered(payloads, [reply(404, ERROR), served], "unknown-model"),
     )
+    assert failure.severity == "warning"
     assert failure.actual == {"status": 200, "model": MODEL, "vectors": 1, "dims": [DIMS]}
     assert payloads[1].body["model"] in failure.message and failure.exchange is served
+    assert "allows any model name" in failure.message
+
+
+def test_an_unknown_model_served_fails_where_the_schema_names_the_models(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A gateway whose published request schema lists its models: an unknown name is invalid
+    # input, and serving it breaks the contract.
+    from embedcheck.conformance.checks import models
+    from embedcheck.schemas.validators import compile_schema
+
+    closed = {"type": "object", "properties": {"model": {"enum": [MODEL]}}}
+    monkeypatch.setattr(models, "compiled", lambda *_: compile_schema(closed))
+    payloads = unknown_case()
+    served = reply(200, embeddings([unit(DIMS, 0)]))
+    failure = fails("unknown-model-rejected", answered(payloads, [served, served], "unknown-model"))
+    assert failure.severity == "failure"
+    assert "does not allow that name" in failure.message
 
 
 def test_a_5xx_for_an_unknown_model_is_left_to_no_5xx() -> None:

@@ -62,7 +62,10 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
         ["--profile", "openai", "--model", SMALL],
     ),
     "openai-token-ids-refused": ("valid-accepted", ["--profile", "openai", "--model", SMALL]),
-    "unknown-model-served": ("unknown-model-rejected", ["--profile", "openai", "--model", SMALL]),
+    "unknown-model-served": (
+        "unknown-model-rejected",
+        ["--profile", "openai", "--model", SMALL, "--strict"],
+    ),
     "usage-counts-characters": ("usage-plausible", ["--profile", "openai", "--model", SMALL]),
     "usage-zero": ("usage-plausible", ["--profile", "openai", "--model", SMALL]),
     "dimensions-ignored": ("dimensions-honoured", ["--profile", "openai", "--model", SMALL]),
@@ -85,7 +88,7 @@ def embedcheck(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
     return code, data
 
 
-WARNING_FAULTS = {"silent-truncation"}
+WARNING_FAULTS = {"silent-truncation", "unknown-model-served"}
 
 
 def cells(data: dict[str, Any], status: str) -> set[str]:
