@@ -5,12 +5,14 @@
    Tokens are counted where the requests arrive, with the mock's tokenizer-like count (words
    and punctuation marks; a token id is one token), over every text a request carries.
 2. For each mock fault, the smallest `--max-examples` (from 1 up to 20) at which a run of
-   every check against the faulty mock fails. The clean mock passes, so any failure there is
-   the fault caught. Boundary cases are sent at every budget; queued batches may take
-   `--async-timeout` 5 s.
+   every check against the faulty mock has a finding (a failure, or a warning for the faults
+   the contract is silent on: what `--strict` fails on). The clean mock has none, so any
+   finding there is the fault caught. Boundary cases are sent at every budget; queued batches
+   may take `--async-timeout` 5 s.
 
     .venv/bin/python bench/budget.py            # ~10 min on 2 cores
     .venv/bin/python bench/budget.py --quick    # smoke run: one seed, three faults
+    .venv/bin/python bench/budget.py --faults wrong-dims,wrong-content-type
 """
 
 from __future__ import annotations
@@ -161,8 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="three faults only")
+    parser.add_argument("--faults", help="only these faults (a,b); default: all")
     args = parser.parse_args(argv)
-    faults = sorted(FAULTS)[:3] if args.quick else sorted(FAULTS)
+    faults = sorted(args.faults.split(",")) if args.faults else sorted(FAULTS)
+    unknown = sorted(set(faults) - FAULTS.keys())
+    if unknown:
+        parser.error(f"unknown fault(s): {', '.join(unknown)}")
+    if args.quick:
+        faults = faults[:3]
     lines = ["## Budget", "", *describe(), f"- seed {args.seed}", ""]
     with MockHost(TOKEN) as host:
         requests, counted, elapsed = default_run_cost(host, args.seed)
