@@ -21,11 +21,10 @@ import h2.connection
 import h2.errors
 import h2.exceptions
 import trustme
-import uvicorn
 
 from embedcheck.conformance.mock import MockConfig
 from embedcheck.conformance.mock.app import create_app
-from embedcheck.conformance.mock.server import bind
+from tests.asgi_thread import serve_in_thread
 from tests.conformance.proxy_recorder import SEPARATOR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,29 +129,9 @@ def tls_mock(
     yields its base URL."""
     pem = directory / "server.pem"
     ca.issue_cert(*names).private_key_and_cert_chain_pem.write_to_path(str(pem))
-    sock = bind("127.0.0.1", 0)
-    config = uvicorn.Config(
-        create_app(MockConfig(api_token=token, faults=faults)),
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        ssl_certfile=str(pem),
-        ssl_keyfile=str(pem),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the TLS mock did not start")
-            time.sleep(0.01)
-        yield f"https://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    app = create_app(MockConfig(api_token=token, faults=faults))
+    with serve_in_thread(app, "the TLS mock", ssl_certfile=str(pem), ssl_keyfile=str(pem)) as port:
+        yield f"https://127.0.0.1:{port}"
 
 
 @contextmanager

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,16 +13,15 @@ from multiprocessing.queues import SimpleQueue
 from typing import Any
 
 import pytest
-import uvicorn
 
 from embedcheck.conformance.checks import select
 from embedcheck.conformance.engine.runner import RunOptions, run
 from embedcheck.conformance.engine.unit import UnitRun
 from embedcheck.conformance.http.ratelimit import RateLimiter
 from embedcheck.conformance.mock import MockConfig, create_app, serve
-from embedcheck.conformance.mock.server import bind
 from embedcheck.conformance.profiles import mock_target, model_spec
 from embedcheck.conformance.verdict import EXIT_NOT_JUDGED, Verdict
+from tests.asgi_thread import serve_in_thread
 
 
 def test_a_worker_process_that_dies_is_reported_and_the_run_ends(
@@ -96,18 +94,8 @@ class InFlight:
 @contextmanager
 def counting_mock() -> Iterator[tuple[str, InFlight]]:
     counter = InFlight(create_app(MockConfig()))
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(counter, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", counter
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_in_thread(counter, "the counting mock") as port:
+        yield f"http://127.0.0.1:{port}", counter
 
 
 def test_workers_is_the_number_of_requests_in_flight() -> None:

@@ -9,8 +9,6 @@ import json
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from embedcheck.conformance.mock.server import bind
+from tests.asgi_thread import serve_in_thread
 
 TOKEN = "e2e-secret-token-4f1a"  # the mock requires it, so auth-required judges too
 ACCOUNT = "e2e-account"
@@ -122,25 +119,9 @@ def _app(upstream: str, proxy: Proxy) -> Starlette:
 def forwarding(upstream: str) -> Iterator[Proxy]:
     """A forwarding proxy to `upstream` (a base URL) on a free 127.0.0.1 port."""
     proxy = Proxy()
-    sock = bind("127.0.0.1", 0)
-    config = uvicorn.Config(
-        _app(upstream.rstrip("/"), proxy), log_level="warning", lifespan="off", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the forwarding proxy did not start")
-            time.sleep(0.01)
-        proxy.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with serve_in_thread(_app(upstream.rstrip("/"), proxy), "the forwarding proxy") as port:
+        proxy.url = f"http://127.0.0.1:{port}"
         yield proxy
-    finally:
-        server.should_exit = True
-        thread.join(timeout=START_TIMEOUT)
-        sock.close()
 
 
 def carries(key: str) -> Callable[[Any], bool]:
