@@ -30,6 +30,15 @@ from tests.conformance.proxy_recorder import SEPARATOR
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 
+# The ways to send a request directly although HTTPS_PROXY is set: (environment, flags). Both
+# commands (`run`, `compare`) must honour each, through the one network layer.
+BYPASSES: list[tuple[dict[str, str], tuple[str, ...]]] = [
+    ({"NO_PROXY": "localhost,127.0.0.1"}, ()),
+    ({"no_proxy": "10.0.0.0/8 127.0.0.0/8"}, ()),
+    ({"NO_PROXY": "elsewhere.test"}, ("--no-proxy", "127.0.0.1")),
+    ({}, ("--proxy", "")),
+]
+
 
 @dataclass
 class RunningProxy:

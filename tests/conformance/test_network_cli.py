@@ -21,6 +21,7 @@ import trustme
 from embedcheck.cli import main
 from embedcheck.conformance.mock import MockConfig, serve
 from tests.conformance.network_servers import (
+    BYPASSES,
     RunningProxy,
     forward_proxy,
     http2_only_server,
@@ -137,15 +138,7 @@ def test_http_goes_to_the_proxy_in_absolute_form(
     assert f"Bearer {TOKEN}".encode() in requests[0]
 
 
-@pytest.mark.parametrize(
-    ("env", "flags"),
-    [
-        ({"NO_PROXY": "localhost,127.0.0.1"}, ()),
-        ({"no_proxy": "10.0.0.0/8 127.0.0.0/8"}, ()),
-        ({"NO_PROXY": "elsewhere.test"}, ("--no-proxy", "127.0.0.1")),
-        ({}, ("--proxy", "")),
-    ],
-)
+@pytest.mark.parametrize(("env", "flags"), BYPASSES)
 def test_no_proxy_reaches_the_target_directly(
     env: dict[str, str],
     flags: tuple[str, ...],

@@ -15,7 +15,7 @@ import trustme
 
 from embedcheck.cli import main
 from tests.conformance.compare.servers import ACCOUNT, CountingMock, counting_mock
-from tests.conformance.network_servers import RunningProxy, forward_proxy, tls_mock
+from tests.conformance.network_servers import BYPASSES, RunningProxy, forward_proxy, tls_mock
 from tests.conformance.test_network import clean_environment
 
 __all__ = ["clean_environment"]  # autouse: no proxy or CA variable from the machine
@@ -121,15 +121,7 @@ def test_http_sides_go_to_the_proxy_named_by_the_flag(
     assert lines.count(a_line) == report["sides"]["A"]["requests"]
 
 
-@pytest.mark.parametrize(
-    ("env", "flags"),
-    [
-        ({"NO_PROXY": "localhost,127.0.0.1"}, ()),
-        ({"no_proxy": "127.0.0.0/8"}, ()),
-        ({"NO_PROXY": "elsewhere.test"}, ("--no-proxy", "127.0.0.1")),
-        ({}, ("--proxy", "")),
-    ],
-)
+@pytest.mark.parametrize(("env", "flags"), BYPASSES)
 def test_no_proxy_reaches_the_sides_directly(
     env: dict[str, str],
     flags: tuple[str, ...],
