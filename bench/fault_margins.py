@@ -30,6 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from calibrate_corpus import corpus
+from machine import emit, table
 
 from embedcheck.conformance.mock import MockConfig, serve
 
@@ -68,9 +69,9 @@ def batch_variance(base: str, texts: list[str], rng: random.Random) -> np.ndarra
     return np.concatenate(sims)
 
 
-def row(name: str, values: np.ndarray) -> str:
+def row(name: str, values: np.ndarray) -> tuple[str, ...]:
     high, median, low = float(values.max()), float(np.median(values)), float(values.min())
-    return f"| {name} | {high:.6f} | {median:.6f} | {low:.6f} | {1 - high:.1e} |"
+    return (name, f"{high:.6f}", f"{median:.6f}", f"{low:.6f}", f"{1 - high:.1e}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,9 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append(row(f"{fault} ({precision})", sims))
     print(f"mock {MODEL}, {len(texts)} texts")
     print()
-    print("| fault | highest cosine | median | lowest | 1 - highest |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    print("\n".join(rows))
+    header = ("fault", "highest cosine", "median", "lowest", "1 - highest")
+    emit(table(header, rows, numbers=True))
     return 0
 
 

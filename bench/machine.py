@@ -75,10 +75,13 @@ def progress(message: str) -> None:
     print(f"[{time.perf_counter() - START:5.0f} s] {message}", file=sys.stderr, flush=True)
 
 
-def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
-    """A Markdown table, as lines."""
+def table(
+    header: Iterable[str], rows: Iterable[Iterable[object]], *, numbers: bool = False
+) -> list[str]:
+    """A Markdown table, as lines; `numbers`: every column after the first right-aligned."""
     head = list(header)
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    rules = ["---"] + ["---:" if numbers else "---"] * (len(head) - 1)
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rules) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return lines
 
