@@ -82,13 +82,11 @@ class Target:
         return f"bundled mock {self.profile}" if self.mock else f"{self.profile} {self.base_url}"
 
     def url(self, model: ModelSpec, *, queue: bool = False) -> str:
-        base = self.base_url.rstrip("/")
-        if self.profile == "workers-ai":
-            url = f"{base}/accounts/{self.account_id}/ai/run/{model.name}"
-            return url + "?queueRequest=true" if queue else url
-        if self.profile == "openai":
-            return f"{base}/embeddings"
-        return self.base_url.replace("{model}", model.name)
+        kind = self.kind
+        base = self.base_url.rstrip("/") if kind.model_path else self.base_url
+        path = kind.model_path.replace("{account}", self.account_id or "")
+        url = (base + path).replace("{model}", model.name)
+        return url + kind.queue_query if queue else url
 
     def request(
         self, model: ModelSpec, body: Any, *, queue: bool = False, auth: str = "", label: str = ""
@@ -102,7 +100,7 @@ class Target:
 
     def output(self, body: Any) -> Any:
         """The model output inside a successful reply body (None when there is none)."""
-        if self.profile == "workers-ai":
+        if self.kind.enveloped:
             return body.get("result") if isinstance(body, dict) else None
         return body
 
@@ -118,9 +116,7 @@ def mock_target(
     profile: str, base_url: str, models: tuple[ModelSpec, ...], token: str | None
 ) -> Target:
     """Where the bundled mock serves `profile`, relative to its base URL."""
-    base = base_url.rstrip("/")
-    if profile == "workers-ai":
-        return Target(profile, f"{base}/client/v4", models, token, MOCK_ACCOUNT, mock=True)
-    if profile == "openai":
-        return Target(profile, f"{base}/v1", models, token, mock=True)
-    return Target(profile, f"{base}/run/{{model}}", models, token, mock=True)
+    kind = KINDS[profile]
+    account = MOCK_ACCOUNT if kind.needs_account else None
+    url = base_url.rstrip("/") + kind.mock_prefix
+    return Target(profile, url, models, token, account, mock=True)

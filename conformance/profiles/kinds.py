@@ -27,6 +27,12 @@ class Profile:
     # every model) rather than each model's own input/output schemas.
     openai_dialect: bool = False
     error_schema: tuple[str, str] | None = None  # (subject, role) of its 4xx body, if it has one
+    # Where a model's requests go, after the base URL ({account}, {model} filled in); "": the
+    # URL the user gave is the whole URL ({model} in it filled in).
+    model_path: str = ""
+    queue_query: str = ""  # appended to ask for a queued (async batch) run, if it has them
+    enveloped: bool = False  # the model output sits in a v4 envelope's `result`
+    mock_prefix: str = ""  # where the bundled mock serves it, after the mock's root URL
 
     @property
     def token_dest(self) -> str:
@@ -51,6 +57,10 @@ WORKERS_AI = Profile(
     default_base_url=CLOUDFLARE_API,
     needs_account=True,
     error_schema=("cloudflare-v4", "error"),
+    model_path="/accounts/{account}/ai/run/{model}",
+    queue_query="?queueRequest=true",
+    enveloped=True,
+    mock_prefix="/client/v4",
 )
 OPENAI = Profile(
     "openai",
@@ -61,6 +71,8 @@ OPENAI = Profile(
     open_models=True,
     openai_dialect=True,
     error_schema=("openai-embeddings", "error"),
+    model_path="/embeddings",
+    mock_prefix="/v1",
 )
 WORKER = Profile(
     "worker",
@@ -68,5 +80,6 @@ WORKER = Profile(
     url_shape="http://host:port/path, with {model} where the model id goes",
     token_option="--api-token",
     secret_env="EMBEDCHECK_TOKEN",
+    mock_prefix="/run/{model}",
 )
 KINDS: dict[str, Profile] = {p.name: p for p in (WORKERS_AI, OPENAI, WORKER)}
