@@ -41,6 +41,9 @@ class Payload:
     items: tuple[Payload, ...] = ()  # a queued batch: what each request expects
     auth: str = ""  # '' = the target's credentials, 'none' = no credentials, 'wrong' = bad ones
     probe: str = ""  # what a probe payload is for, in its scenario's words (long-input: "over")
+    # Sent to this model's route instead of the unit's (a name that exists nowhere), where the
+    # model sits in the URL (Workers AI, a Worker's {model}).
+    route_model: str = ""
 
     @property
     def unicode_text(self) -> bool:

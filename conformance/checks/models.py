@@ -1,10 +1,12 @@
 """Model names: a name that exists nowhere must be refused, not served by some other model.
 
-How bad serving it is depends on what the request schema says of `model`. Where it names the
-models (an enum, a pattern), an unknown name is invalid input and serving it breaks the
-contract: a failure. Where any string is valid (OpenAI's own schema), the contract is silent
-and the server merely ignores the name; a user should still know (their typo is served by
-another model, billed and cached under the wrong name): a warning, failing only with --strict.
+How bad serving it is depends on what the contract says of names. In the OpenAI body, the
+request schema decides: where it names the models (an enum, a pattern), an unknown name is
+invalid input and serving it breaks the contract (a failure); where any string is valid
+(OpenAI's own schema), the contract is silent and the server merely ignores the name. A user
+should still know (their typo is served by another model, billed and cached under the wrong
+name): a warning, failing only with --strict. In the URL, the profile decides: Cloudflare
+documents its errors for unknown models (a failure), a user's own Worker does not (a warning).
 """
 
 from __future__ import annotations
@@ -42,13 +44,14 @@ def _served(ctx: CheckContext, payload: Payload, exchange: Exchange) -> dict[str
 
 @check(
     "unknown-model-rejected",
-    "a model name that exists nowhere gets a 4xx (404 or 400), not another model's vectors",
-    profiles=("openai",),
+    "a model name that exists nowhere (in the body or the URL) gets a 4xx, not another "
+    "model's vectors",
     scenarios=("unknown-model",),
 )
 @each_pair
 def unknown_model_rejected(ctx: CheckContext, payload: Payload, exchange: Exchange) -> bool:
-    name = payload.body.get("model") if isinstance(payload.body, dict) else None
+    body_name = payload.body.get("model") if isinstance(payload.body, dict) else None
+    name = payload.route_model or body_name
     if name == ctx.model.name:
         return False
     if is_client_error(exchange):
@@ -56,13 +59,14 @@ def unknown_model_rejected(ctx: CheckContext, payload: Payload, exchange: Exchan
     if not is_success(exchange):
         return False  # 3xx and 5xx are responds' and no-5xx's findings
     served = _served(ctx, payload, exchange)
-    allowed = compiled(*payload.schema).is_valid(payload.body)
-    finding = CheckWarning if allowed else CheckFailed
-    why = (
-        "the request schema allows any model name, so the name was ignored"
-        if allowed
-        else "the request schema does not allow that name"
-    )
+    documented = ctx.target.kind.unknown_model_error
+    if payload.route_model:
+        broken, why = bool(documented), documented or "the API says nothing of unknown names"
+    elif compiled(*payload.schema).is_valid(payload.body):
+        broken, why = False, "the request schema allows any model name, so the name was ignored"
+    else:
+        broken, why = True, "the request schema does not allow that name"
+    finding = CheckFailed if broken else CheckWarning
     raise finding(
         f"model {short(name)}, which does not exist, was served: HTTP {exchange.status} with "
         f"{served['vectors']} vector(s) of {short(served['dims'])} dims, reply model "

@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import seed as hypothesis_seed
@@ -42,7 +42,7 @@ from embedcheck.conformance.reports.results import (
     UnitResult,
     failure_kind,
 )
-from embedcheck.conformance.vocabulary import Case, Outcome, claim_problem
+from embedcheck.conformance.vocabulary import Case, Outcome, Payload, claim_problem
 
 log = logging.getLogger("embedcheck.run")
 
@@ -219,6 +219,10 @@ class UnitRun:
 
     # --- sending ---------------------------------------------------------------------------
 
+    def _route_model(self, payload: Payload) -> ModelSpec:
+        """The model whose URL the payload goes to: the unit's, or a name it asks for."""
+        return replace(self.model, name=payload.route_model) if payload.route_model else self.model
+
     def execute(self, case: Case) -> Outcome:
         for payload in case.payloads:
             problem = claim_problem(payload)
@@ -228,7 +232,7 @@ class UnitRun:
             return self._execute_async(case)
         requests = [
             self.target.request(
-                self.model,
+                self._route_model(payload),
                 payload.body,
                 queue=payload.queue,
                 auth=payload.auth,

@@ -1,6 +1,7 @@
-"""What the OpenAI probes send: cases for what no request schema can say about a reply.
+"""What the probes send: cases for what no request schema can say about a reply.
 
-- unknown model: a model name that exists nowhere, which must be refused, not served;
+- unknown model: a model name that exists nowhere, which must be refused, not served (in the
+  OpenAI body, or in the URL of the other profiles);
 - usage: English texts alone, in a batch, and repeated, whose `usage` counts are compared;
 - dimensions: the same texts without `dimensions` (the reference), then with valid values
   (1, a small one, the model's dims) and out-of-range ones (0, negative, above dims,
@@ -13,6 +14,7 @@ registered in `scenarios`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -41,8 +43,16 @@ def _text_or_texts(model: str, value: str | list[str]) -> Payload:
 
 
 def unknown_model_cases(model: str) -> list[Case]:
+    """OpenAI: the names in the body."""
     names = (NO_SUCH_MODEL, model + NEAR_MISS)
     return [Case(UNKNOWN_MODEL, tuple(_text_or_texts(name, CORPUS[0]) for name in names))]
+
+
+def unknown_route_cases(model: str, payload: Payload) -> list[Case]:
+    """Where the model sits in the URL: `payload` (valid for `model`) sent to the routes of
+    names that exist nowhere."""
+    names = (f"@cf/embedcheck/{NO_SUCH_MODEL}", model + NEAR_MISS)
+    return [Case(UNKNOWN_MODEL, tuple(replace(payload, route_model=name) for name in names))]
 
 
 # --- usage ------------------------------------------------------------------------------------

@@ -362,13 +362,28 @@ OPENAI_REJECT = Scenario(
 
 # --- OpenAI probes of what no schema says (cases in `probes`) ---------------------------------
 
-OPENAI_UNKNOWN_MODEL = Scenario(
+
+def _unknown_model_cases(target: Target, model: ModelSpec) -> list[Case]:
+    if target.kind.openai_dialect:
+        return probes.unknown_model_cases(model.name)
+    return probes.unknown_route_cases(model.name, text_payload(target, model, CORPUS[0]))
+
+
+def _names_model_in_url(target: Target, model: ModelSpec) -> bool:
+    """A Worker URL without {model} serves one model whatever it is called: nothing to ask."""
+    kind = target.kind
+    return kind.openai_dialect or bool(kind.model_path) or "{model}" in target.base_url
+
+
+UNKNOWN_MODEL = Scenario(
     probes.UNKNOWN_MODEL,
-    "a model name that exists nowhere: refused with a 4xx, not served by another model",
-    frozenset({"openai"}),
+    "a model name that exists nowhere (in the OpenAI body, or in the URL): refused with a 4xx, "
+    "not served by another model",
+    ALL_PROFILES,
     0.0,
     None,
-    lambda t, m: probes.unknown_model_cases(m.name),
+    _unknown_model_cases,
+    needs=_names_model_in_url,
     requests=2,
 )
 OPENAI_USAGE = Scenario(
@@ -432,7 +447,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     AUTH,
     OPENAI_EMBED,
     OPENAI_REJECT,
-    OPENAI_UNKNOWN_MODEL,
+    UNKNOWN_MODEL,
     OPENAI_USAGE,
     OPENAI_DIMENSIONS,
     LONG_INPUT,

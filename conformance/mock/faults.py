@@ -68,8 +68,8 @@ FAULTS: dict[str, Fault] = _faults(
     ("openai-token-ids-refused", "OpenAI token-id inputs (integer lists) are refused with 400"),
     (
         "unknown-model-served",
-        "an unknown OpenAI model name is served by the default model and echoed "
-        "(mozilla-ai/llamafile#277)",
+        "an unknown model name is served by the default model (echoed by OpenAI replies), in "
+        "the body or the path (mozilla-ai/llamafile#277)",
     ),
     (
         "usage-counts-characters",

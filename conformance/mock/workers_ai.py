@@ -74,6 +74,8 @@ async def run_request(state: MockState, request: Request) -> Any:
     state.check_auth(request)
     name: str = request.path_params["model"]
     model = state.model(name)
+    if model is None and "unknown-model-served" in state.config.faults:
+        model = next(iter(state.models.values()))  # the fault: any name is served
     if model is None:
         raise no_such_model(clipped(name))
     body, size = await read_json(request, state.config.max_body_bytes, state.config.faults)

@@ -33,6 +33,9 @@ class Profile:
     queue_query: str = ""  # appended to ask for a queued (async batch) run, if it has them
     enveloped: bool = False  # the model output sits in a v4 envelope's `result`
     mock_prefix: str = ""  # where the bundled mock serves it, after the mock's root URL
+    # The API documents an error for a model that does not exist (so serving one breaks the
+    # contract); "" where it is silent.
+    unknown_model_error: str = ""
 
     @property
     def token_dest(self) -> str:
@@ -61,6 +64,7 @@ WORKERS_AI = Profile(
     queue_query="?queueRequest=true",
     enveloped=True,
     mock_prefix="/client/v4",
+    unknown_model_error="Cloudflare documents errors for it: code 5007/400 and 3042/404",
 )
 OPENAI = Profile(
     "openai",

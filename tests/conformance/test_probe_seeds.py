@@ -9,7 +9,7 @@ from embedcheck.conformance.checks import select
 from embedcheck.conformance.engine.runner import RunOptions, run
 from embedcheck.conformance.mock import MockConfig, serve
 from embedcheck.conformance.profiles import mock_target, model_spec
-from embedcheck.conformance.reports.results import flagged_checks
+from embedcheck.conformance.reports.results import failed_checks, flagged_checks, warned_checks
 
 SEEDS = range(20)
 PROBES = {
@@ -57,3 +57,24 @@ def test_the_probe_checks_pass_on_the_clean_mock_on_every_seed() -> None:
             assert result.errors == []
             states = {t.status for unit in result.units for t in unit.tallies.values()}
             assert states == {"passed"}, (seed, states)
+
+
+@pytest.mark.parametrize(
+    ("profile", "failed", "warned"),
+    [
+        ("workers-ai", {"unknown-model-rejected"}, set()),
+        ("worker", set(), {"unknown-model-rejected"}),
+    ],
+)
+def test_an_unknown_model_in_the_url_fails_where_documented_and_warns_where_not(
+    profile: str, failed: set[str], warned: set[str]
+) -> None:
+    checks = select(["unknown-model-rejected"])
+    with serve(MockConfig(faults=frozenset({"unknown-model-served"}))) as mock:
+        target = mock_target(profile, mock.base_url, MODELS, "t")
+        result = run([target], checks, RunOptions(max_examples=2, seed=0, parallel="threads"))
+    assert (failed_checks(result), warned_checks(result)) == (failed, warned)
+    with serve(MockConfig()) as mock:
+        target = mock_target(profile, mock.base_url, MODELS, "t")
+        clean = run([target], checks, RunOptions(max_examples=2, seed=0, parallel="threads"))
+    assert flagged_checks(clean) == set() and clean.errors == []

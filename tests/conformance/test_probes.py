@@ -276,3 +276,31 @@ def test_out_of_range_payloads_are_what_they_claim() -> None:
     # Above the model's dims is valid per the schema: only the model says it is out of range.
     assert [p.valid for p in case.payloads] == [True, True, True, True, False, False, True, False]
     assert all(claim_problem(p) == "" for p in case.payloads)
+
+
+@pytest.mark.parametrize(
+    ("profile", "severity", "why"),
+    [("workers-ai", "failure", "5007/400"), ("worker", "warning", "says nothing of unknown")],
+)
+def test_an_unknown_model_in_the_url_served_is_judged_by_what_the_profile_documents(
+    profile: str, severity: str, why: str
+) -> None:
+    from embedcheck.conformance.generation.scenarios import text_payload
+
+    context_ = context(profile, MODEL)
+    valid = text_payload(context_.target, context_.model, CORPUS[0])
+    payloads = probes.unknown_route_cases(context_.model.name, valid)[0].payloads
+    assert [p.route_model for p in payloads] == [
+        "@cf/embedcheck/embedcheck-no-such-model-7f3a",
+        context_.model.name + "-embedcheck-does-not-exist",
+    ]
+    body = {"shape": [1, DIMS], "data": [unit(DIMS, 0)]}
+    served = reply(200, {"result": body, "success": True, "errors": [], "messages": []})
+    if profile == "worker":
+        served = reply(200, body)
+    refused = reply(400, {"result": None, "success": False, "errors": [], "messages": []})
+    result = answered(payloads, [refused, served], "unknown-model")
+    with pytest.raises(CheckFailed) as info:
+        REGISTRY["unknown-model-rejected"].fn(context_, result)
+    assert (info.value.severity, info.value.actual["vectors"]) == (severity, 1)
+    assert why in info.value.message and payloads[1].route_model in info.value.message

@@ -114,6 +114,11 @@ async def _unknown_model(faulty: httpx.AsyncClient, clean: httpx.AsyncClient) ->
     body = {"model": "no-such-model", "input": "a"}
     assert (await openai(faulty, body)).status_code == 200
     assert (await openai(clean, body)).status_code in (400, 404)
+    # In the URL too: Workers AI's route serves the made-up name instead of its 5007.
+    served = await post(faulty, "@cf/embedcheck/no-such-model", {"text": "a"})
+    refused = await post(clean, "@cf/embedcheck/no-such-model", {"text": "a"})
+    assert (served.status_code, len(served.json()["result"]["data"])) == (200, 1)
+    assert (refused.status_code, refused.json()["errors"][0]["code"]) == (400, 5007)
 
 
 @check("usage-counts-characters")
