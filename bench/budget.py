@@ -44,8 +44,8 @@ from embedcheck.conformance.reports.results import flagged_checks  # noqa: E402
 from embedcheck.schemas import models  # noqa: E402
 
 TOKEN = "budget-token"
-# OpenAI requests naming no model of the run: a missing or mistyped `model` (openai-reject), or
-# the made-up name of the unknown-model probe.
+# Requests naming no model of the run: an OpenAI body with a missing or mistyped `model`
+# (openai-reject), or the made-up name of the unknown-model probe (in the body or the URL).
 UNATTRIBUTED = "(no served model named)"
 BUDGETS = (1, 2, 3, 5, 10, 20)
 ASYNC_TIMEOUT = 5.0
@@ -97,9 +97,14 @@ def where(target: str, body: Any) -> tuple[str, str]:
         if isinstance(model, str) and model.endswith(NEAR_MISS):
             model = model.removesuffix(NEAR_MISS)  # the unknown-model probe of that model
         return "openai", model if model in _model_ids() else UNATTRIBUTED
-    if "/ai/run/" in path:
-        return "workers-ai", path.split("/ai/run/", 1)[1]
-    return "worker", path.removeprefix("/run/")
+    profile, model = (
+        ("workers-ai", path.split("/ai/run/", 1)[1])
+        if "/ai/run/" in path
+        else ("worker", path.removeprefix("/run/"))
+    )
+    # The unknown-model probe sends a near miss of the model under test, and a made-up name.
+    model = model.removesuffix(NEAR_MISS)
+    return profile, model if model in _model_ids() else UNATTRIBUTED
 
 
 def default_run_cost(
