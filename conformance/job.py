@@ -23,8 +23,8 @@ from rich.console import Console
 
 from embedcheck.conformance import checks as checks_module
 from embedcheck.conformance.checks import Check
-from embedcheck.conformance.engine.options import can_fork
-from embedcheck.conformance.engine.runner import RunOptions, run
+from embedcheck.conformance.engine.options import RunOptions, can_fork
+from embedcheck.conformance.engine.runner import run
 from embedcheck.conformance.errors import ConfigError
 from embedcheck.conformance.http.network import DIRECT
 from embedcheck.conformance.profiles import PROFILES, ModelSpec, Target, mock_target, model_spec

@@ -27,7 +27,7 @@ from typing import Any
 
 from embedcheck.conformance.checks import REGISTRY, Check
 from embedcheck.conformance.engine.breaker import Breaker
-from embedcheck.conformance.engine.options import DEFAULT_MAX_EXAMPLES, RunOptions
+from embedcheck.conformance.engine.options import RunOptions
 from embedcheck.conformance.engine.preflight import preflight
 from embedcheck.conformance.engine.unit import (
     BREAKER,
@@ -42,8 +42,6 @@ from embedcheck.conformance.generation.scenarios import SCENARIOS, Scenario
 from embedcheck.conformance.http.ratelimit import RateLimiter
 from embedcheck.conformance.profiles import ModelSpec, Target
 from embedcheck.conformance.reports.results import RunResult, UnitResult
-
-__all__ = ["DEFAULT_MAX_EXAMPLES", "RunOptions", "plan", "run"]
 
 
 def unit_seed(run_seed: int, *parts: str) -> int:

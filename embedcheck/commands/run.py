@@ -10,8 +10,12 @@ from embedcheck.commands import credentials, network_options
 from embedcheck.commands.argtypes import cosine, positive_float, positive_int
 from embedcheck.conformance.checks import ALL
 from embedcheck.conformance.checks.base import Tolerances
-from embedcheck.conformance.engine.options import PARALLEL_MODES, default_parallel
-from embedcheck.conformance.engine.runner import DEFAULT_MAX_EXAMPLES, RunOptions
+from embedcheck.conformance.engine.options import (
+    DEFAULT_MAX_EXAMPLES,
+    PARALLEL_MODES,
+    RunOptions,
+    default_parallel,
+)
 from embedcheck.conformance.http.transport import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from embedcheck.conformance.job import RunConfig, execute
 from embedcheck.conformance.profiles import PROFILES

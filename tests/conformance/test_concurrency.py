@@ -10,7 +10,8 @@ import pytest
 
 from embedcheck.cli import main
 from embedcheck.conformance.checks import select
-from embedcheck.conformance.engine.runner import RunOptions, plan, run
+from embedcheck.conformance.engine.options import RunOptions
+from embedcheck.conformance.engine.runner import plan, run
 from embedcheck.conformance.generation.scenarios import (
     CONCURRENT,
     LARGE_BATCHES,

@@ -9,7 +9,8 @@ import pytest
 
 from embedcheck.conformance.checks import REGISTRY, CheckFailed, CheckWarning, select
 from embedcheck.conformance.checks.long_input import switch_of
-from embedcheck.conformance.engine.runner import RunOptions, run
+from embedcheck.conformance.engine.options import RunOptions
+from embedcheck.conformance.engine.runner import run
 from embedcheck.conformance.generation.long_inputs import long_texts
 from embedcheck.conformance.generation.scenarios import LONG_INPUT
 from embedcheck.conformance.mock import MockConfig, serve

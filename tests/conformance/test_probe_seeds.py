@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from embedcheck.conformance.checks import select
-from embedcheck.conformance.engine.runner import RunOptions, run
+from embedcheck.conformance.engine.options import RunOptions
+from embedcheck.conformance.engine.runner import run
 from embedcheck.conformance.mock import MockConfig, serve
 from embedcheck.conformance.profiles import mock_target, model_spec
 from embedcheck.conformance.reports.results import failed_checks, flagged_checks, warned_checks

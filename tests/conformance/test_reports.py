@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embedcheck.cli import main
-from embedcheck.conformance.engine.runner import RunOptions
+from embedcheck.conformance.engine.options import RunOptions
 from embedcheck.conformance.job import RunConfig, run_suite
 from embedcheck.conformance.mock import MockConfig, RunningMock, serve
 from embedcheck.conformance.profiles import PROFILES

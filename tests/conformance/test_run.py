@@ -12,7 +12,8 @@ import pytest
 
 from embedcheck.cli import main
 from embedcheck.conformance.checks import ALL, select
-from embedcheck.conformance.engine.runner import DEFAULT_MAX_EXAMPLES, RunOptions, run
+from embedcheck.conformance.engine.options import DEFAULT_MAX_EXAMPLES, RunOptions
+from embedcheck.conformance.engine.runner import run
 from embedcheck.conformance.mock import FAULTS, MockConfig, serve
 from embedcheck.conformance.profiles import PROFILES, mock_target, model_spec
 from embedcheck.conformance.reports.results import failed_checks

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from embedcheck.conformance.checks import select
-from embedcheck.conformance.engine.runner import RunOptions, run
+from embedcheck.conformance.engine.options import RunOptions
+from embedcheck.conformance.engine.runner import run
 from embedcheck.conformance.engine.unit import UnitRun
 from embedcheck.conformance.http.ratelimit import RateLimiter
 from embedcheck.conformance.mock import MockConfig, create_app, serve
