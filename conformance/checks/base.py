@@ -83,6 +83,7 @@ class CheckContext:
 
 
 CheckFn = Callable[[CheckContext, Outcome], bool]
+PayloadTest = Callable[[Payload], bool]
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,13 @@ class Check:
     # Judges what was sent even when the breaker stopped the rest of the outcome: a reset
     # that tripped it is itself the finding, and must not vanish as "not sent".
     partial: bool = False
+    # Checks whose failure on the same outcome leaves this one nothing to judge (besides the
+    # gates every check waits on): judging nothing there is "not judged", not "n/a".
+    after: frozenset[str] = frozenset()
+    # The payloads this check is about, when that is known before any reply (pooling-echoed
+    # judges only settings it can echo): an outcome without one is not its business even
+    # when a gate failed on it.
+    wants: PayloadTest | None = None
 
     def applies(self, profile: str, scenario: str) -> bool:
         return (self.profiles is None or profile in self.profiles) and (
@@ -114,6 +122,9 @@ VECTORS = (
     "concurrency",
 )
 REJECTING = ("reject", "openai-reject")
+# What comparing vectors needs: readable replies with one finite vector per text, all of one
+# width. Where one of these failed on an outcome, a comparison that judged nothing was blocked.
+READS_VECTORS = ("response-schema", "envelope", "vector-count", "shape", "dims", "finite-values")
 
 
 def check(
@@ -123,6 +134,8 @@ def check(
     scenarios: tuple[str, ...] | None = None,
     profiles: tuple[str, ...] | None = None,
     partial: bool = False,
+    after: tuple[str, ...] = (),
+    wants: PayloadTest | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
         if name in REGISTRY:
@@ -134,6 +147,8 @@ def check(
             frozenset(scenarios) if scenarios is not None else None,
             frozenset(profiles) if profiles is not None else None,
             partial,
+            frozenset(after),
+            wants,
         )
         return fn
 

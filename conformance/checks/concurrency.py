@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embedcheck.conformance.checks.base import CheckContext, CheckFailed, check
+from embedcheck.conformance.checks.base import READS_VECTORS, CheckContext, CheckFailed, check
 from embedcheck.conformance.checks.relations import row_cosines, vector_matrices
 from embedcheck.conformance.vocabulary import Outcome
 
@@ -21,6 +21,7 @@ from embedcheck.conformance.vocabulary import Outcome
     "concurrency-isolation",
     "requests sent at once get the vectors they get alone (cosine >= determinism tolerance)",
     scenarios=("concurrency",),
+    after=READS_VECTORS,
 )
 def concurrency_isolation(ctx: CheckContext, outcome: Outcome) -> bool:
     found = vector_matrices(ctx, outcome)

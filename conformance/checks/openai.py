@@ -23,7 +23,7 @@ from embedcheck.conformance.http.transport import Exchange
 from embedcheck.conformance.vocabulary import Outcome, Payload
 
 OPENAI = ("openai",)
-SUCCESSES = ("openai-embed", "determinism", "batch")
+SUCCESSES = ("openai-embed", "determinism", "batch", "usage")
 
 
 def _data(output: Any) -> list[Any] | None:

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from embedcheck.conformance.checks.base import CheckContext, CheckFailed, check, is_success
+from embedcheck.conformance.checks.base import (
+    READS_VECTORS,
+    CheckContext,
+    CheckFailed,
+    check,
+    is_success,
+)
 from embedcheck.conformance.checks.extract import Matrix, cosines, matrix, vectors_of
 from embedcheck.conformance.http.transport import Exchange
 from embedcheck.conformance.vocabulary import Outcome, Payload
@@ -58,7 +64,12 @@ def row_cosines(first: Matrix, second: Matrix) -> Matrix:
     return sims
 
 
-@check("determinism", "the same request twice gives the same vectors", scenarios=("determinism",))
+@check(
+    "determinism",
+    "the same request twice gives the same vectors",
+    scenarios=("determinism",),
+    after=READS_VECTORS,
+)
 def determinism(ctx: CheckContext, outcome: Outcome) -> bool:
     found = vector_matrices(ctx, outcome)
     if found is None or len(found) != 2:
@@ -80,6 +91,7 @@ def determinism(ctx: CheckContext, outcome: Outcome) -> bool:
     "order-kept",
     "vector i of a batch belongs to text i (compared with each text sent alone)",
     scenarios=("batch",),
+    after=(*READS_VECTORS, "distinct-vectors"),
 )
 def order_kept(ctx: CheckContext, outcome: Outcome) -> bool:
     pair = _batch_and_singles(ctx, outcome)
@@ -106,6 +118,7 @@ def order_kept(ctx: CheckContext, outcome: Outcome) -> bool:
     "batch-invariance",
     "a text's vector inside a batch matches the text sent alone (cosine >= tolerance)",
     scenarios=("batch",),
+    after=(*READS_VECTORS, "order-kept", "distinct-vectors"),
 )
 def batch_invariance(ctx: CheckContext, outcome: Outcome) -> bool:
     pair = _batch_and_singles(ctx, outcome)
@@ -138,6 +151,7 @@ def _same_pair(vectors: Matrix, same: float) -> tuple[int, int, float] | None:
     "distinct-vectors",
     "plainly different sentences get different vectors",
     scenarios=("batch",),
+    after=READS_VECTORS,
 )
 def distinct_vectors(ctx: CheckContext, outcome: Outcome) -> bool:
     found = vector_matrices(ctx, outcome)
@@ -173,6 +187,7 @@ def _setting(first: Payload, second: Payload) -> str:
     "pooling-differs",
     "each value of a setting that shapes vectors (pooling: cls, mean) gives different vectors",
     scenarios=("pooling",),
+    after=READS_VECTORS,
 )
 def pooling_differs(ctx: CheckContext, outcome: Outcome) -> bool:
     found = vector_matrices(ctx, outcome)

@@ -137,6 +137,7 @@ def _judge_batch(batch: Counted, singles: dict[str, Counted]) -> bool:
     "sum of its texts, well below the character count",
     profiles=("openai",),
     scenarios=("usage",),
+    after=("openai-usage",),
 )
 def usage_plausible(ctx: CheckContext, outcome: Outcome) -> bool:
     counted = _counted(ctx, outcome)

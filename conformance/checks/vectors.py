@@ -116,6 +116,7 @@ def finite_values(ctx: CheckContext, payload: Payload, exchange: Exchange, outpu
     "replies name the settings that shape vectors (pooling): the one asked for, else the default",
     profiles=MODEL_PROFILES,
     scenarios=("embed", "pooling"),
+    wants=lambda payload: bool(payload.echo),
 )
 @each_success
 def pooling_echoed(ctx: CheckContext, payload: Payload, exchange: Exchange, output: Any) -> bool:

@@ -27,7 +27,7 @@ from hypothesis.database import ExampleDatabase
 from hypothesis.errors import Flaky
 
 from embedcheck.conformance.checks import REGISTRY, CheckContext, CheckFailed
-from embedcheck.conformance.checks.base import WARNING, CheckInconclusive
+from embedcheck.conformance.checks.base import WARNING, Check, CheckInconclusive
 from embedcheck.conformance.checks.queue import is_pending, request_id
 from embedcheck.conformance.engine import hypothesis_internals
 from embedcheck.conformance.engine.breaker import Breaker
@@ -298,9 +298,13 @@ class UnitRun:
             checks = [c for c in checks if c.partial]
         inconclusive = any(e.inconclusive for e in outcome.all_exchanges)
         failed = []
+        idle: list[tuple[Check, Tally]] = []  # checks that found nothing to judge here
+        undecided: list[tuple[Check, Tally, str]] = []  # checks that could not decide
         size = len(outcome.case.key())
         for check in checks:
             tally = self.result.tallies.setdefault(check.name, Tally())
+            if check.wants is not None and not any(map(check.wants, outcome.case.payloads)):
+                continue  # not its business whatever the reply
             if inconclusive:
                 tally.inconclusive += 1
                 continue
@@ -335,8 +339,7 @@ class UnitRun:
                 )
                 continue
             except CheckInconclusive as why:
-                tally.inconclusive += 1
-                log.info("%s could not judge on %s: %s", check.name, self.result.column, why)
+                undecided.append((check, tally, str(why)))
                 continue
             except Exception:
                 tally.errors += 1
@@ -346,9 +349,20 @@ class UnitRun:
             if judged:
                 tally.passed += 1
             else:
-                # Nothing here was its business: because a gate failed on this very outcome
-                # (no reply, no 2xx, no JSON), or because it does not apply to this example.
-                tally.blocked.update(name for name in failed if name in GATES)
+                idle.append((check, tally))
+        # Nothing here was their business: because a gate (no reply, no 2xx, no JSON) or a
+        # check they build on (vectors of the right count and size) failed on this very
+        # outcome, whichever ran first, or because they do not apply to this example.
+        for check, tally in idle:
+            tally.blocked.update(name for name in failed if name in GATES or name in check.after)
+        for check, tally, reason in undecided:
+            blockers = [name for name in failed if name in GATES or name in check.after]
+            if blockers:  # undecided because of another check's finding: that one is the news
+                tally.blocked.update(blockers)
+                continue
+            tally.inconclusive += 1
+            tally.undecided[reason] += 1
+            log.info("%s could not judge on %s: %s", check.name, self.result.column, reason)
         return failed
 
     # --- the two phases --------------------------------------------------------------------

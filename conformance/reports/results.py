@@ -62,6 +62,7 @@ class Tally:
     errors: int = 0
     cut_short: int = 0  # units of this cell stopped before the end (breaker, crash)
     blocked: Counter[str] = field(default_factory=Counter)  # gate check -> outcomes it left
+    undecided: Counter[str] = field(default_factory=Counter)  # why the check could not decide
 
     def add(self, other: Tally) -> None:
         self.passed += other.passed
@@ -71,6 +72,7 @@ class Tally:
         self.errors += other.errors
         self.cut_short += other.cut_short
         self.blocked.update(other.blocked)
+        self.undecided.update(other.undecided)
 
     @property
     def status(self) -> str:
@@ -371,7 +373,11 @@ class RunResult:
             return f"the run stopped sending ({self.stopped.removeprefix('not sent: ')})"
         if tally.cut_short:
             return "its unit crashed (see errors)"
-        return "every reply was 429/503 after the retries"
+        busy = tally.inconclusive - tally.undecided.total()
+        reasons = [why for why, _ in tally.undecided.most_common(2)]
+        if busy:
+            reasons.append("every reply was 429/503 after the retries")
+        return "; ".join(reasons)
 
     @property
     def verdict(self) -> Verdict:

@@ -398,6 +398,7 @@ def test_control_characters_from_a_server_never_reach_the_terminal_or_the_xml(
     assert "\x1b[2J" in message  # report.json keeps the server's text, JSON-escaped
     assert "\x1b" not in out and "\x00" not in out and "\u202e" not in out
     assert "boom\\x1b[2J\\x1b[31mred\\x00 \\u202ereversed" in out
+    assert "\uffff" not in out and "\\uffffend" in out
     junit = ET.parse(report / "junit.xml").getroot()  # valid XML
     texts = [f.text or "" for f in junit.iter("failure")]
     assert any("boom\\x1b[2J" in t for t in texts)
@@ -405,9 +406,22 @@ def test_control_characters_from_a_server_never_reach_the_terminal_or_the_xml(
     assert "\x1b" not in html and "boom\\x1b[2J" in html
 
 
+def test_every_code_point_made_printable_is_an_xml_character() -> None:
+    # Whatever a server says or the generator sends ends up in junit.xml through printable(),
+    # as element text and as attributes; the code points are few enough to try each one.
+    text = "".join(map(chr, range(0x110000)))
+    shown = printable(text)
+    case = ET.Element("testcase", name=shown)
+    case.text = shown
+    parsed = ET.fromstring(ET.tostring(case, encoding="unicode"))
+    assert parsed.get("name") == shown and parsed.text == shown
+    assert [c for c in "\ufffe\uffff\ud800\x00\x1b" if c in shown] == []  # escaped, not kept
+
+
 def test_printable_and_abbreviated() -> None:
     assert printable("a\x1b[31mb\nc\td\x7f\u202e\ud800") == "a\\x1b[31mb\\nc\\td\\x7f\\u202e\\ud800"
     assert printable("a\nb\tc\x1b", lines=True) == "a\nb\tc\\x1b"
+    assert printable("end\uffff \ufffe \ufdd0 \ufffd") == "end\\uffff \\ufffe \\ufdd0 \ufffd"
     vector = "[" + ", ".join(f"0.{i}5" for i in range(384)) + "]"
     assert abbreviated(f'{{"data": [{vector}]}}') == (
         '{"data": [[0.05, 0.15, 0.25, ... (381 more numbers)]]}'
@@ -445,6 +459,51 @@ def test_a_check_left_nothing_to_judge_is_not_judged_naming_why(
     html = (report / "report.html").read_text()
     assert 'title="not judged: no-5xx failed, leaving nothing to judge">⊘' in html
     assert "⊘" in out
+
+
+@pytest.mark.parametrize(
+    ("fault", "blocked", "blocker"),
+    [
+        # a shuffled batch: no row to compare with its text alone
+        ("reorder-vectors", "batch-invariance", "order-kept"),
+        # texts that cannot be told apart: no order to read
+        ("same-vector-for-all", "order-kept", "distinct-vectors"),
+        # one vector short: nothing row for row
+        ("drop-last-vector", "determinism", "vector-count"),
+        ("drop-last-vector", "concurrency-isolation", "vector-count"),
+    ],
+)
+def test_a_comparison_left_nothing_by_the_check_it_builds_on_is_not_judged(
+    tmp_path: Path, fault: str, blocked: str, blocker: str
+) -> None:
+    code, data, report = cli(tmp_path, "--mock-fault", fault, "--max-examples", "1")
+    assert code == 1
+    for column, tally in data["scorecard"][blocked].items():
+        assert data["scorecard"][blocker][column]["status"] == "failed", column
+        assert (tally["status"], blocker in tally["blocked_by"]) == ("not-judged", True), column
+    skipped = [
+        case.find("skipped")
+        for case in ET.parse(report / "junit.xml").getroot().iter("testcase")
+        if case.get("name") == blocked
+    ]
+    assert skipped and all(s is not None and blocker in s.get("message", "") for s in skipped)
+
+
+def test_a_check_with_no_business_stays_n_a_when_a_gate_fails(tmp_path: Path) -> None:
+    """pooling-echoed on a model whose schema has no setting to echo is n/a, gate or not."""
+    _, clean, _ = cli(tmp_path / "clean", "--max-examples", "1")
+    idle = {
+        (check, column)
+        for check, cells in clean["scorecard"].items()
+        for column, tally in cells.items()
+        if tally["status"] == "n/a"
+    }
+    if not idle:
+        pytest.skip("every check applies to every model of these schemas")
+    code, data, _ = cli(tmp_path / "fault", "--mock-fault", "surrogate-500", "--max-examples", "1")
+    assert code == 1
+    still = {(c, col) for c, col in idle if data["scorecard"][c][col]["status"] == "n/a"}
+    assert still == idle
 
 
 def test_the_page_shows_failures_first_and_groups_the_scorecard_by_profile(
