@@ -1,9 +1,9 @@
 """Before the suite: one plain valid request per target and model, to catch settings mistakes.
 
-A wrong base URL (every request 404), a wrong or missing token (401/403) or a model the target
-does not serve would otherwise show up as a wall of conformance results ("invalid input
-rejected ✓"). These are usage errors, one line each, exit 2. Anything else the preflight sees
-(5xx, 429, odd bodies, timeouts) is left for the suite to judge.
+A wrong base URL (every request 404, 405 or 501), a wrong or missing token (401/403) or a
+model the target does not serve would otherwise show up as a wall of conformance results
+("invalid input rejected ✓"). These are usage errors, one line each, exit 2. Anything else
+the preflight sees (5xx, 429, odd bodies, timeouts) is left for the suite to judge.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from embedcheck.conformance.http.transport import Exchange, HttpClient
 from embedcheck.conformance.profiles import ModelSpec, Target
 
 AUTH_REFUSALS = frozenset({401, 403})
-ROUTE_MISSES = frozenset({404, 405})
+# Nothing at that URL takes a POST of JSON: no route, a wrong method, or a server that does not
+# implement POST at all (a static file server answers 501).
+ROUTE_MISSES = frozenset({404, 405, 501})
 # How servers say "no such model": Workers AI codes 5007 (400) and 3042 (404), OpenAI's
 # `model_not_found`, and the words of the servers that answer in prose (vLLM, TEI, Ollama).
 MODEL_CODES = frozenset({5007, 3042, "model_not_found"})

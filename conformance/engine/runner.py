@@ -158,7 +158,8 @@ def refuse_idle_checks(targets: list[Target], checks: list[Check], options: RunO
         )
     if named:
         raise ConfigError(
-            f"--checks {', '.join(c.name for c in named)} apply to nothing on {names} "
+            f"--checks {', '.join(c.name for c in named)} "
+            f"{'applies' if len(named) == 1 else 'apply'} to nothing on {names} "
             f"({'; '.join(where_it_applies(c, profiles) for c in named)})"
         )
     if len(idle) == len(checks):

@@ -15,7 +15,12 @@ from typing import Any, TypedDict
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from embedcheck.conformance.reports.data import FindingData, OmittedData, ReportData, TallyData
-from embedcheck.conformance.reports.text import abbreviated, failing_input, printable
+from embedcheck.conformance.reports.text import (
+    abbreviated,
+    failing_input,
+    printable,
+    unjudged_reasons,
+)
 
 NAME = "report.html"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,7 +57,7 @@ class Group(TypedDict):
     omitted: OmittedData | None
 
 
-def _title(tally: TallyData | None) -> str:
+def _title(tally: TallyData | None, why: str) -> str:
     if tally is None or tally["status"] == "n/a":
         return "does not apply"
     status = tally["status"]
@@ -63,19 +68,19 @@ def _title(tally: TallyData | None) -> str:
     if status == "warning":
         return f"{tally['warned']} examples warned, {tally['passed']} passed"
     if status == "inconclusive":
-        return "inconclusive: 429/503 after retries"
+        return f"inconclusive: {why}"
     if status == "not-judged":
         return f"not judged: {', '.join(tally['blocked_by'])} failed, leaving nothing to judge"
     return "the check itself crashed"
 
 
-def cell(tally: TallyData | None) -> Cell:
+def cell(tally: TallyData | None, why: str = "") -> Cell:
     status = "n/a" if tally is None else tally["status"]
     return {
         "status": status,
         "css": status.replace("/", ""),
         "mark": MARKS[status],
-        "title": _title(tally),
+        "title": _title(tally, why),
     }
 
 
@@ -105,11 +110,18 @@ def view(data: ReportData) -> dict[str, Any]:
             }
         groups[key]["findings"].append(finding)
     anchors = {key: g["anchor"] for key, g in groups.items()}
+    whys = unjudged_reasons(data)
     rows = [
         {
             "check": check,
             "summary": data["checks"].get(check, ""),
-            "cells": [{**cell(row.get(c)), "anchor": anchors.get((check, c), "")} for c in ordered],
+            "cells": [
+                {
+                    **cell(row.get(c), whys.get((c, check), "")),
+                    "anchor": anchors.get((check, c), ""),
+                }
+                for c in ordered
+            ],
         }
         for check, row in data["scorecard"].items()
     ]

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from embedcheck.conformance.reports.data import FindingData, OmittedData, ReportData
-from embedcheck.conformance.reports.text import finding_text, printable
+from embedcheck.conformance.reports.text import finding_text, printable, unjudged_reasons
 
 NAME = "junit.xml"
 
@@ -37,10 +37,10 @@ def _failure(
     return failure
 
 
-def skipped_message(status: str, blocked_by: list[str]) -> str:
+def skipped_message(status: str, blocked_by: list[str], why: str) -> str:
     if status == "not-judged":
         return f"not judged: {', '.join(blocked_by)} failed, leaving nothing to judge"
-    return "inconclusive: 429/503 after retries"
+    return f"inconclusive: {printable(why)}"
 
 
 def _warnings(case: ET.Element, findings: list[FindingData]) -> None:
@@ -57,6 +57,7 @@ def build(data: ReportData) -> ET.Element:
     for finding in data["findings"]:
         findings.setdefault((finding["column"], finding["check"]), []).append(finding)
     omitted = {(o["column"], o["check"]): o for o in data["omitted"]}
+    whys = unjudged_reasons(data)
     root = ET.Element(
         "testsuites",
         name=f"embedcheck: {data.get('description', '')}",
@@ -87,7 +88,7 @@ def build(data: ReportData) -> ET.Element:
                 _warnings(case, findings.get(cell, []))
             elif tally["status"] in ("inconclusive", "not-judged"):
                 counts["skipped"] += 1
-                message = skipped_message(tally["status"], tally["blocked_by"])
+                message = skipped_message(tally["status"], tally["blocked_by"], whys.get(cell, ""))
                 ET.SubElement(case, "skipped", message=message)
         for key, value in counts.items():
             suite.set(key, str(value))

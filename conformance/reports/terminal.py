@@ -157,7 +157,7 @@ def summary(console: Console, data: ReportData) -> None:
         console.print(table, width=max(width, console.width), crop=False)
     console.print(
         "[dim]✓ passed  ✗ failed  ⚠ warning (the contract is silent; fails only with "
-        "--strict)  ? inconclusive (429/503 after retries)  "
+        "--strict)  ? inconclusive (could not judge: why below)  "
         "⊘ not judged (a check it depends on failed)  · n/a[/]",
         soft_wrap=True,
     )

@@ -12,11 +12,14 @@ import json
 import re
 from typing import Any
 
-from embedcheck.conformance.reports.data import ExchangeData, FindingData
+from embedcheck.conformance.reports.data import ExchangeData, FindingData, ReportData
 
 INPUT_CHARS = 200  # of the failing request's body, in a line of text
-# C0 and C1 controls and DEL; bidi embeddings, overrides and isolates; lone surrogates.
-_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+# C0 and C1 controls and DEL; bidi embeddings, overrides and isolates; lone surrogates; the
+# noncharacters of the BMP (U+FFFE and U+FFFF are not XML characters: junit.xml would not parse).
+_UNSAFE = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+)
 _UNSAFE_LINE = re.compile(f"[\n\t{_UNSAFE}]")
 _UNSAFE_BLOCK = re.compile(f"[{_UNSAFE}]")
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
@@ -83,3 +86,8 @@ def finding_text(finding: FindingData) -> str:
     ]
     lines += [f"reproduce: {printable(e['curl'])}" for e in finding["exchanges"] if e["failing"]]
     return "\n".join(lines)
+
+
+def unjudged_reasons(data: ReportData) -> dict[tuple[str, str], str]:
+    """(column, check) -> why that cell could not be judged, as the result model says."""
+    return {(c["column"], c["check"]): c["why"] for c in data["unjudged"]}

@@ -135,8 +135,11 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def mode_escapes(self, conn: socket.socket) -> None:
         # HTTP 500 to everything, its text full of what must not reach a terminal or an XML
-        # file raw: a screen clear, colours, a NUL, a bidi override, a lone surrogate (as JSON).
-        body = b'{"error": "boom\x1b[2J\x1b[31mred\x00 \xe2\x80\xaereversed \\ud800"}'
+        # file raw: a screen clear, colours, a NUL, a bidi override, a lone surrogate (as JSON),
+        # U+FFFF (a noncharacter XML 1.0 does not allow).
+        body = (
+            b'{"error": "boom\x1b[2J\x1b[31mred\x00 \xe2\x80\xaereversed \\ud800 \xef\xbf\xbfend"}'
+        )
         conn.sendall(_response("500 Internal Server Error", body, "application/json"))
 
     def mode_gzip(self, conn: socket.socket) -> None:

@@ -3,6 +3,11 @@ for conformance results: a wrong route, a refused token, a model the target does
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -83,6 +88,43 @@ def test_a_server_on_another_route_is_a_route_error(
     assert code == 2
     message = one_line(capsys)
     assert f"HTTP 404 at {server.url}/embeddings" in message and "ending in /v1" in message
+
+
+class QuietFileHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # its log would go to stderr
+        pass
+
+
+@contextmanager
+def static_file_server(root: Path) -> Iterator[str]:
+    """The standard library's file server: it answers GET, and 501 to any POST."""
+    handler = partial(QuietFileHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_static_file_server_is_a_route_error_not_a_conformance_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A URL pointing at the wrong server: it takes no POST at all (501), for any model.
+    (tmp_path / "site").mkdir()
+    with static_file_server(tmp_path / "site") as base_url:
+        code = run(
+            tmp_path, "--profile", "openai", "--base-url", base_url, "--api-key", "k",
+            "--model", "text-embed",
+        )  # fmt: skip
+    assert code == 2
+    message = one_line(capsys)
+    assert f"HTTP 501 at {base_url}/embeddings: nothing there takes embedding requests" in message
+    assert "ending in /v1" in message
+    assert not (tmp_path / "report.json").exists()  # no verdict on a target never reached
 
 
 def test_a_model_the_target_does_not_serve_is_named(

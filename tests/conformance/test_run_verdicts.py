@@ -89,7 +89,7 @@ def test_a_check_that_crashes_leaves_the_run_incomplete(
     [
         (
             ["--profile", "workers-ai", "--checks", "openai-index"],
-            "--checks openai-index apply to nothing on workers-ai at http://127.0.0.1:",
+            "--checks openai-index applies to nothing on workers-ai at http://127.0.0.1:",
         ),
         (["--profile", "workers-ai", "--checks", "openai-index"], "on the openai profile only"),
         (
