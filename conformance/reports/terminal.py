@@ -177,7 +177,7 @@ def summary(console: Console, data: ReportData) -> None:
     for cell in data.get("unjudged", []):
         _print(
             console,
-            f"[yellow]? {cell['check']}[/] [cyan]{cell['column']}[/]: not judged, "
+            f"[yellow]? {cell['check']}[/] [cyan]{cell['column']}[/]: could not be judged: "
             f"{escape(printable(cell['why']))}",
         )
     _print(
