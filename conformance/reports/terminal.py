@@ -166,7 +166,7 @@ def summary(console: Console, data: ReportData) -> None:
         _print(
             console,
             f"reproduce: {escape(data['mock']['command'])}   "
-            "(then the failure's curl line in report.html or junit.xml)",
+            "(then the finding's curl line in report.html or junit.xml)",
         )
     for line in data["errors"] + data["notes"]:
         _print(console, f"[magenta]! {escape(shown(line, 2000))}[/]")
