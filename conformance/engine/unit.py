@@ -195,6 +195,11 @@ _FAILURE_TYPES: dict[tuple[str, ...], type[Exception]] = {}
 _TYPES_LOCK = threading.Lock()
 
 
+def _blockers(check: Check, failed: list[str]) -> list[str]:
+    """The checks failed on an outcome that leave `check` nothing to judge there."""
+    return [name for name in failed if name in GATES or name in check.after]
+
+
 class UnitRun:
     def __init__(
         self,
@@ -354,9 +359,9 @@ class UnitRun:
         # check they build on (vectors of the right count and size) failed on this very
         # outcome, whichever ran first, or because they do not apply to this example.
         for check, tally in idle:
-            tally.blocked.update(name for name in failed if name in GATES or name in check.after)
+            tally.blocked.update(_blockers(check, failed))
         for check, tally, reason in undecided:
-            blockers = [name for name in failed if name in GATES or name in check.after]
+            blockers = _blockers(check, failed)
             if blockers:  # undecided because of another check's finding: that one is the news
                 tally.blocked.update(blockers)
                 continue

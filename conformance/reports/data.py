@@ -155,6 +155,11 @@ TYPES: tuple[type, ...] = (
 )
 
 
+def unjudged_reasons(data: ReportData) -> dict[tuple[str, str], str]:
+    """(column, check) -> why that cell could not be judged, as the result model says."""
+    return {(c["column"], c["check"]): c["why"] for c in data["unjudged"]}
+
+
 def key_names() -> list[str]:
     """Every key a report holds, for the report's vocabulary."""
     return sorted({key for kind in TYPES for key in kind.__annotations__})

@@ -14,13 +14,14 @@ from typing import Any, TypedDict
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from embedcheck.conformance.reports.data import FindingData, OmittedData, ReportData, TallyData
-from embedcheck.conformance.reports.text import (
-    abbreviated,
-    failing_input,
-    printable,
+from embedcheck.conformance.reports.data import (
+    FindingData,
+    OmittedData,
+    ReportData,
+    TallyData,
     unjudged_reasons,
 )
+from embedcheck.conformance.reports.text import abbreviated, failing_input, printable
 
 NAME = "report.html"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -68,13 +69,13 @@ def _title(tally: TallyData | None, why: str) -> str:
     if status == "warning":
         return f"{tally['warned']} examples warned, {tally['passed']} passed"
     if status == "inconclusive":
-        return f"inconclusive: {why}"
+        return f"inconclusive: {printable(why)}"
     if status == "not-judged":
         return f"not judged: {', '.join(tally['blocked_by'])} failed, leaving nothing to judge"
     return "the check itself crashed"
 
 
-def cell(tally: TallyData | None, why: str = "") -> Cell:
+def cell(tally: TallyData | None, why: str) -> Cell:
     status = "n/a" if tally is None else tally["status"]
     return {
         "status": status,

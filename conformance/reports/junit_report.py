@@ -12,8 +12,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from embedcheck.conformance.reports.data import FindingData, OmittedData, ReportData
-from embedcheck.conformance.reports.text import finding_text, printable, unjudged_reasons
+from embedcheck.conformance.reports.data import (
+    FindingData,
+    OmittedData,
+    ReportData,
+    unjudged_reasons,
+)
+from embedcheck.conformance.reports.text import finding_text, printable
 
 NAME = "junit.xml"
 

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from embedcheck.conformance.reports.data import ExchangeData, FindingData, ReportData
+from embedcheck.conformance.reports.data import ExchangeData, FindingData
 
 INPUT_CHARS = 200  # of the failing request's body, in a line of text
 # C0 and C1 controls and DEL; bidi embeddings, overrides and isolates; lone surrogates; the
@@ -86,8 +86,3 @@ def finding_text(finding: FindingData) -> str:
     ]
     lines += [f"reproduce: {printable(e['curl'])}" for e in finding["exchanges"] if e["failing"]]
     return "\n".join(lines)
-
-
-def unjudged_reasons(data: ReportData) -> dict[tuple[str, str], str]:
-    """(column, check) -> why that cell could not be judged, as the result model says."""
-    return {(c["column"], c["check"]): c["why"] for c in data["unjudged"]}

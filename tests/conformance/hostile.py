@@ -11,11 +11,12 @@ import gzip
 import socket
 import socketserver
 import struct
+import sys
 import threading
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 HUGE_BYTES = 50 * 1024 * 1024
@@ -261,3 +262,19 @@ def hostile_server(mode: str, redirect_to: str = "") -> Iterator[Hostile]:
         server.stop.set()
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """`python -m tests.conformance.hostile MODE`: one mode served until Ctrl-C, to try by hand
+    what the tests do (the README's always-429 run)."""
+    modes = sorted(name.removeprefix("mode_") for name in dir(_Handler) if name.startswith("mode_"))
+    if len(sys.argv) != 2 or sys.argv[1] not in modes:
+        raise SystemExit(f"usage: python -m tests.conformance.hostile {{{','.join(modes)}}}")
+    with hostile_server(sys.argv[1]) as server:
+        print(f"{sys.argv[1]} on {server.url}; Ctrl-C to stop", flush=True)
+        with suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
